@@ -1,0 +1,55 @@
+"""Users, their role and their ties to districts and enterprises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UtcDateTime
+
+ROLES = ("admin", "supervisor", "instructor", "union_rep", "enterprise_rep")
+
+user_district = Table(
+    "user_district",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("district.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_enterprise = Table(
+    "user_enterprise",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("enterprise_id", ForeignKey("enterprise.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class District(db.Model):
+    """An administrative district; supervisors and instructors are organised by it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class User(db.Model):
+    """A person who signs in. One role each; supervisors are bound to districts, reps to enterprises."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    districts: Mapped[list[District]] = relationship(secondary=user_district, lazy="selectin")
+    enterprises: Mapped[list[Enterprise]] = relationship(  # noqa: F821
+        secondary=user_enterprise, lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

@@ -1,0 +1,113 @@
+"""A negotiation case: the engine's blob plus the read-model rows people query."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import District, User
+from .enterprises import Enterprise
+from .types import JsonType, UtcDateTime
+
+case_enterprise = Table(
+    "case_enterprise",
+    db.metadata,
+    Column("case_id", ForeignKey("case.id", ondelete="CASCADE"), primary_key=True),
+    Column("enterprise_id", ForeignKey("enterprise.id"), primary_key=True, index=True),
+)
+
+CASE_STATUSES = ("active", "in_force", "completed", "closed", "cancelled")
+
+
+class Case(db.Model):
+    """One negotiation cycle for one enterprise, or several in a regional/industry negotiation.
+
+    `workflow_state` is the serialised SpiffWorkflow instance; everything people filter on is a
+    typed, indexed column updated in the same transaction, so no read ever loads the workflow.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12), default="enterprise")
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    instructor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    rule_set: Mapped[str] = mapped_column(String(40))
+    rules: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    process_id: Mapped[str] = mapped_column(String(64))
+    spec_version: Mapped[str] = mapped_column(ForeignKey("process_version.content_hash"))
+    workflow_state: Mapped[str] = mapped_column(Text)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    wage_increase_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    guideline_position: Mapped[str | None] = mapped_column(String(16))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    district: Mapped[District] = relationship(lazy="joined")
+    instructor: Mapped[User | None] = relationship(foreign_keys=[instructor_id], lazy="joined")
+    enterprises: Mapped[list[Enterprise]] = relationship(secondary=case_enterprise, lazy="selectin")
+    tasks: Mapped[list[CaseTask]] = relationship(
+        back_populates="case", order_by="CaseTask.id", lazy="select", cascade="all, delete-orphan"
+    )
+
+
+TASK_STATES = ("ready", "completed", "cancelled")
+
+
+class CaseTask(db.Model):
+    """One user task of a case that became ready: the inbox, overdue lists and dashboards read these."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    spiff_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(32))
+    form: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(12))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    due_clock: Mapped[str | None] = mapped_column(String(32))
+    due_explanation: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    form_data: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonType)
+
+    case: Mapped[Case] = relationship(back_populates="tasks")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    __table_args__ = (
+        Index("ix_case_task_state_due", "state", "due_at"),
+        Index("ix_case_task_lane_state", "lane", "state"),
+        Index("ix_case_task_case_spiff", "case_id", "spiff_id", unique=True),
+    )
+
+
+class ProcessVersion(db.Model):
+    """The BPMN a case started on, stored once per version instead of inside every case's JSON."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    files: Mapped[dict[str, str]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,94 @@
+"""Configuration classes; every setting can be overridden by a WAGECASE_* environment variable."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+ENV_PREFIX = "WAGECASE_"
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = "dev-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{BASE_DIR / 'instance' / 'wagecase.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Where the BPMN files live; they are the single source of truth for every process.
+    BPMN_DIR = str(BASE_DIR / "bpmn")
+    # Uploaded documents are stored by sha256 below this folder, never overwritten.
+    DOCUMENTS_DIR = str(BASE_DIR / "instance" / "documents")
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Statutory rule set a new case is pinned to unless told otherwise.
+    DEFAULT_RULE_SET = "national-2004"
+    # Wall-clock time zone of the bureau: due dates are calendar dates in this zone.
+    TIMEZONE = "Asia/Shanghai"
+    # The city whose wage guideline applies (one deployment serves one city).
+    CITY = "示范市"
+    SEED_DEMO_ALLOWED = True
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+
+
+class DevelopmentConfig(Config):
+    """The laptop default: embedded SQLite under instance/."""
+
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    """Tests: SQLite in memory unless WAGECASE_DATABASE_URL points elsewhere (CI runs PostgreSQL too)."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL and a real secret are required, demo seeding is refused."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = ""
+    SEED_DEMO_ALLOWED = False
+    SQLALCHEMY_DATABASE_URI = ""
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+# Environment names that do not follow the WAGECASE_<ATTRIBUTE> rule.
+ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+
+
+def _parse(raw: str) -> Any:
+    """Read numbers, booleans and JSON from the environment; anything else stays a string."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def load_config(name_or_object: str | type[Config] | dict[str, Any] | None = None) -> dict[str, Any]:
+    """Resolve a config name, class or mapping, then apply WAGECASE_* overrides from the environment."""
+    if isinstance(name_or_object, dict):
+        base = dict(name_or_object)
+        cls: type[Config] = CONFIGS[base.pop("ENV_NAME", "testing")]
+    else:
+        if name_or_object is None:
+            name_or_object = os.environ.get(f"{ENV_PREFIX}ENV", "development")
+        cls = CONFIGS[name_or_object] if isinstance(name_or_object, str) else name_or_object
+        base = {}
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    for env_key, raw in os.environ.items():
+        if not env_key.startswith(ENV_PREFIX) or env_key == f"{ENV_PREFIX}ENV":
+            continue
+        key = env_key[len(ENV_PREFIX):]
+        settings[ALIASES.get(key, key)] = raw if key in ALIASES else _parse(raw)
+    settings.update(base)
+    return settings

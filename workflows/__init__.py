@@ -1,0 +1,1 @@
+"""Engine adapter: runs the BPMN processes with SpiffWorkflow; knows nothing of Flask or the database."""
