@@ -1,0 +1,1 @@
+"""Users, roles, district and enterprise bindings, and the permission checks."""

@@ -1,0 +1,75 @@
+"""The one home of "who may see" and "who may do" for cases; the API, views and scheduler all call it.
+
+A lane of the BPMN is a role key. A user may act on a task of a lane when the lane's role is theirs
+and they are bound to the case: the assigned instructor; a union or enterprise representative of
+one of the case's enterprises; a supervisor of the case's district. Admins see but never act.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, false, or_, select, true
+
+from ..models import Case, User, case_enterprise
+from ..models.accounts import user_district, user_enterprise
+
+LANE_ROLES = {"instructor": "instructor", "union": "union_rep", "enterprise": "enterprise_rep",
+              "bureau": "supervisor"}
+ROLE_LANES = {role: lane for lane, role in LANE_ROLES.items()}
+
+
+def visible_cases_clause(user: User) -> object:
+    """A WHERE clause keeping only the cases `user` may see: applied inside every list and read query."""
+    if not user.active:
+        return false()
+    if user.role == "admin":
+        return true()
+    if user.role == "supervisor":
+        return Case.district_id.in_(select(user_district.c.district_id).where(user_district.c.user_id == user.id))
+    if user.role == "instructor":
+        return Case.instructor_id == user.id
+    if user.role in ("union_rep", "enterprise_rep"):
+        return exists(
+            select(case_enterprise.c.case_id)
+            .join(user_enterprise, user_enterprise.c.enterprise_id == case_enterprise.c.enterprise_id)
+            .where(case_enterprise.c.case_id == Case.id, user_enterprise.c.user_id == user.id)
+        )
+    return false()
+
+
+def visible_cases(user: User) -> Select[tuple[Case]]:
+    """SELECT of the cases `user` may see."""
+    return select(Case).where(visible_cases_clause(user))
+
+
+def is_bound(user: User, case: Case) -> bool:
+    """Is `user` tied to this case by their role's binding?"""
+    if not user.active:
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "supervisor":
+        return any(d.id == case.district_id for d in user.districts)
+    if user.role == "instructor":
+        return case.instructor_id == user.id
+    if user.role in ("union_rep", "enterprise_rep"):
+        mine = {e.id for e in user.enterprises}
+        return any(e.id in mine for e in case.enterprises)
+    return False
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    return is_bound(user, case)
+
+
+def can_act_in_lane(user: User, case: Case, lane: str) -> bool:
+    """May `user` complete a task of `lane` in `case`? Admins never act on cases."""
+    return user.role != "admin" and LANE_ROLES.get(lane) == user.role and is_bound(user, case)
+
+
+def can_open_case(user: User, district_id: int) -> bool:
+    """Supervisors open cases in their own districts."""
+    return user.active and user.role == "supervisor" and any(d.id == district_id for d in user.districts)
+
+
+def or_visible(*clauses: object) -> object:
+    return or_(*clauses)

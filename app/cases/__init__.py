@@ -1,0 +1,1 @@
+"""Negotiation cases: the case service, its forms and its engine runtime."""

@@ -1,0 +1,392 @@
+"""The case service: the only code that changes a case. Open, complete a task, fire timers, cancel.
+
+Every change, from a click, an API call or a timer, runs here in one database transaction: the
+workflow blob, the read-model columns, the task rows and the audit events move together or not at
+all. The case row carries an optimistic lock; a stale write becomes a Conflict, never a lost update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflows import clock
+from workflows.engine import Action, Snapshot, TaskNotAvailable
+from workflows.rulesets import DEFAULT_RULE_SET, RuleSet, UnknownRuleSet, get_rule_set
+
+from ..accounts.permissions import can_act_in_lane, can_open_case, can_see_case
+from ..audit import service as audit
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..models import Case, CaseTask, Document, Enterprise, User, WageGuideline
+from .engine_registry import runtime
+from .forms import FORMS, FormContext, to_json
+
+PROCESS_ID = "wage_negotiation"
+
+
+@dataclass
+class Completion:
+    """What completing a task produced: the case as it now stands, the task row, and any warnings."""
+
+    case: Case
+    task: CaseTask
+    warnings: list[dict[str, str]]
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """One unit of work: commit on success; roll back on any error; stale writes become Conflict."""
+    try:
+        yield
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        db.session.rollback()
+        raise Conflict("The case was changed by someone else meanwhile; reload and try again.") from exc
+    except OperationalError as exc:
+        db.session.rollback()
+        if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+            raise Conflict("The case is being changed by someone else; try again.") from exc
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        audit.forget_session_chain()
+
+
+# ---------------------------------------------------------------------------- open
+def open_case(*, enterprise_ids: Sequence[int], actor: User | None, rule_set: str | None = None,
+              title: str | None = None) -> Case:
+    """Open a negotiation case for one enterprise, or several for a regional/industry negotiation."""
+    with transaction():
+        enterprises = _enterprises(enterprise_ids)
+        if actor is not None and not can_open_case(actor, enterprises[0].district_id):
+            raise Forbidden("Only a supervisor of the enterprise's district may open its case.")
+        case = _open(enterprises, actor, rule_set or DEFAULT_RULE_SET, title, previous=None)
+    return case
+
+
+def _enterprises(ids: Sequence[int]) -> list[Enterprise]:
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        raise Invalid("Name at least one enterprise.", {"enterprise_ids": ["Name at least one enterprise."]})
+    rows = db.session.execute(select(Enterprise).where(Enterprise.id.in_(unique))).scalars().all()
+    by_id = {e.id: e for e in rows}
+    missing = [i for i in unique if i not in by_id]
+    if missing:
+        raise Invalid("Unknown enterprise.", {"enterprise_ids": [f"No enterprise with id {missing[0]}."]})
+    return [by_id[i] for i in unique]
+
+
+def _rule_set(name: str) -> RuleSet:
+    try:
+        return get_rule_set(name)
+    except UnknownRuleSet as exc:
+        raise Invalid("Unknown rule set.", {"rule_set": [str(exc.args[0])]}) from exc
+
+
+def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str, title: str | None,
+          previous: Case | None) -> Case:
+    """Start the workflow and write the case with its first task rows, inside the caller's transaction."""
+    rs = _rule_set(rule_set_name)
+    rt = runtime()
+    bundle = rt.current[PROCESS_ID]
+    rt.ensure_stored(bundle)
+    rt.refresh_holidays()
+    wf, snapshot = rt.engine.start(bundle, rs, {})
+    now = clock.now()
+    kind = "enterprise" if len(enterprises) == 1 else "regional"
+    case = Case(
+        ref=f"tmp-{id(wf)}-{now.timestamp()}",
+        title=title or (enterprises[0].name if len(enterprises) == 1
+                        else f"{enterprises[0].name} 等 {len(enterprises)} 家企业"),
+        kind=kind,
+        district_id=enterprises[0].district_id,
+        rule_set=rs.name,
+        rules=rs.to_dict(),
+        process_id=PROCESS_ID,
+        spec_version=bundle.version,
+        workflow_state=rt.engine.dump(wf),
+        stage=snapshot.stage,
+        status="active",
+        opened_at=now,
+        opened_by_id=actor.id if actor else None,
+        previous_case_id=previous.id if previous else None,
+        enterprises=enterprises,
+    )
+    db.session.add(case)
+    db.session.flush()
+    case.ref = f"WC-{clock.today().year}-{case.id:06d}"
+    _apply_snapshot(case, snapshot, actor, completed=None)
+    audit.record("case_opened", {"ref": case.ref, "rule_set": rs.name, "spec_version": bundle.version,
+                                 "enterprise_ids": [e.id for e in enterprises],
+                                 "previous_case_id": case.previous_case_id},
+                 actor=actor, case_id=case.id)
+    return case
+
+
+# ---------------------------------------------------------------------------- read helpers
+def get_case(case_id: int, actor: User) -> Case:
+    """A case the actor may see, or NotFound (never revealing that a foreign case exists)."""
+    case = db.session.get(Case, case_id)
+    if case is None or not can_see_case(actor, case):
+        raise NotFound("No such case.")
+    return case
+
+
+def _find_instructor(username: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.username == username, User.role == "instructor", User.active.is_(True))
+    ).scalar()
+
+
+def _guideline(year: int) -> dict[str, Any] | None:
+    row = db.session.execute(select(WageGuideline).where(WageGuideline.year == year)).scalar()
+    if row is None:
+        return None
+    return {"year": row.year, "floor_pct": row.floor_pct, "baseline_pct": row.baseline_pct,
+            "upper_pct": row.upper_pct}
+
+
+def _form_context(case: Case, row: CaseTask, data: dict[str, Any], rs: RuleSet) -> FormContext:
+    others: dict[tuple[str, str], dict[str, Any]] = {}
+    for done in sorted((t for t in case.tasks if t.state == "completed" and t.form), key=lambda t: t.id):
+        others[(done.form, done.lane)] = done.form_data or {}
+    docs = db.session.execute(select(Document.id).where(Document.case_id == case.id)).scalars().all()
+    today = clock.today()
+    return FormContext(rule_set=rs, today=today, lane=row.lane, data=data, other_forms=others,
+                       guideline=_guideline(today.year), find_instructor=_find_instructor,
+                       document_ids=frozenset(docs))
+
+
+# ---------------------------------------------------------------------------- complete
+def complete_task(case_id: int, task_id: int, raw: dict[str, Any], actor: User,
+                  expected_version: int | None = None) -> Completion:
+    """Validate a task's form, advance the workflow, update the read model and audit, in one transaction."""
+    with transaction():
+        case = get_case(case_id, actor)
+        row = next((t for t in case.tasks if t.id == task_id), None)
+        if row is None:
+            raise NotFound("No such task in this case.")
+        if expected_version is not None and expected_version != case.lock_version:
+            raise Conflict("The case changed since you loaded it.", current_version=case.lock_version)
+        if row.state != "ready":
+            raise Conflict(f"This task is already {row.state}.", task_state=row.state)
+        if not can_act_in_lane(actor, case, row.lane):
+            raise Forbidden(f"Only the {row.lane} side of this case may do this step.")
+        rt = runtime()
+        rt.refresh_holidays()
+        rs = RuleSet.from_dict(case.rules)
+        bundle = rt.bundle(case.process_id, case.spec_version)
+        wf = rt.engine.restore(bundle, case.workflow_state)
+        try:
+            ready = rt.engine.find_ready(wf, bundle, row.spiff_id, row.lane)
+        except TaskNotAvailable as exc:
+            raise Conflict(str(exc)) from exc
+        data, warnings = _validate(row, raw, _form_context(case, row, dict(ready.data), rs))
+        snapshot = rt.engine.complete(wf, bundle, rs, row.spiff_id, row.lane, data)
+        case.workflow_state = rt.engine.dump(wf)
+        row.form_data, row.warnings = data, warnings or None
+        row.completed_at, row.completed_by_id = clock.now(), actor.id
+        _apply_snapshot(case, snapshot, actor, completed=row)
+        audit.record("task_completed", {"task": row.bpmn_id, "task_row": row.id, "form": row.form,
+                                        "data": data, "warnings": warnings},
+                     actor=actor, case_id=case.id)
+    return Completion(case, row, warnings)
+
+
+def _validate(row: CaseTask, raw: dict[str, Any], ctx: FormContext) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Load the task's form; field errors and case-rule errors both answer 422 with field messages."""
+    if not isinstance(raw, dict):
+        raise Invalid("The form data must be an object.", {"_schema": ["Expected an object."]})
+    schema = FORMS[row.form or ""]()
+    try:
+        loaded = schema.load(raw)
+        warnings = schema.check(loaded, ctx)
+    except ValidationError as exc:
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": list(exc.messages)}
+        if exc.field_name and exc.field_name != "_schema" and not isinstance(exc.messages, dict):
+            errors = {exc.field_name: list(exc.messages)}
+        raise Invalid("The form has errors.", _flatten(errors)) from exc
+    return to_json(loaded), [w.as_dict() for w in warnings]
+
+
+def _flatten(errors: dict[str, Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in errors.items():
+        if isinstance(value, dict):
+            for sub, messages in _flatten(value).items():
+                out[f"{key}.{sub}"] = messages
+        else:
+            out[str(key)] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    return out
+
+
+# ---------------------------------------------------------------------------- timers
+def due_case_ids(as_of: datetime, limit: int = 500) -> list[int]:
+    """Cases with a timer due by `as_of`, found by the indexed next_timer_at (never by loading cases)."""
+    return list(db.session.execute(
+        select(Case.id).where(Case.next_timer_at <= as_of).order_by(Case.next_timer_at).limit(limit)
+    ).scalars())
+
+
+def fire_timers(case_id: int) -> list[str]:
+    """Fire the due timers of one case (the clock says what is due) and run on; returns the timers fired."""
+    with transaction():
+        case = db.session.get(Case, case_id)
+        if case is None or case.next_timer_at is None or case.next_timer_at > clock.now():
+            return []
+        rt = runtime()
+        rt.refresh_holidays()
+        rs = RuleSet.from_dict(case.rules)
+        bundle = rt.bundle(case.process_id, case.spec_version)
+        wf = rt.engine.restore(bundle, case.workflow_state)
+        snapshot = rt.engine.fire_timers(wf, bundle, rs)
+        case.workflow_state = rt.engine.dump(wf)
+        _apply_snapshot(case, snapshot, None, completed=None)
+        fired = list(snapshot.fired)
+    return fired
+
+
+def run_due_timers(as_of: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Fire every due timer as of `as_of`; each case in its own transaction. Returns the cases advanced."""
+    count = 0
+    with clock.frozen_at(as_of or clock.now()):
+        for case_id in due_case_ids(clock.now(), limit=1_000_000):
+            try:
+                if fire_timers(case_id):
+                    count += 1
+            except Conflict:
+                continue  # changed by a person meanwhile: the next run looks again
+            if progress:
+                progress(1)
+    return count
+
+
+# ---------------------------------------------------------------------------- cancel
+def cancel_case(case_id: int, actor: User, reason: str) -> Case:
+    """Cancel an open case with a reason (supervisors of its district only)."""
+    if not (reason or "").strip():
+        raise Invalid("Give a reason.", {"reason": ["Give a reason for cancelling."]})
+    with transaction():
+        case = get_case(case_id, actor)
+        if case.status not in ("active", "in_force"):
+            raise Conflict(f"The case is already {case.status}.")
+        if not can_act_in_lane(actor, case, "bureau"):
+            raise Forbidden("Only a supervisor of the case's district may cancel it.")
+        rt = runtime()
+        bundle = rt.bundle(case.process_id, case.spec_version)
+        wf = rt.engine.restore(bundle, case.workflow_state)
+        rt.engine.cancel(wf)
+        case.workflow_state = rt.engine.dump(wf)
+        now = clock.now()
+        for row in case.tasks:
+            if row.state == "ready":
+                row.state = "cancelled"
+        case.status, case.stage, case.closed_at = "cancelled", "cancelled", now
+        case.next_due_at = case.next_timer_at = None
+        audit.record("case_cancelled", {"reason": reason.strip()}, actor=actor, case_id=case.id)
+    return case
+
+
+# ---------------------------------------------------------------------------- read model
+def _apply_snapshot(case: Case, snapshot: Snapshot, actor: User | None, completed: CaseTask | None) -> None:
+    """Bring the case's columns, task rows and audit in line with the workflow, in the open transaction."""
+    for action in snapshot.actions:
+        ACTIONS[action.name](case, action)
+        audit.record(f"action:{action.name}", {"element": action.bpmn_id}, actor=actor, case_id=case.id)
+    for timer in snapshot.fired:
+        audit.record("timer_fired", {"element": timer}, actor=None, case_id=case.id)
+    for clock_name in snapshot.escalations:
+        audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case_id=case.id)
+    _sync_tasks(case, snapshot, completed)
+    now = clock.now()
+    if snapshot.completed:
+        case.status = "closed" if snapshot.outcome == "closed" else "completed"
+        case.stage = case.status
+        case.closed_at = case.closed_at or now
+    else:
+        case.status = "in_force" if case.effective_on else "active"
+        case.stage = snapshot.stage or case.stage
+    ready_due = [t.due_at for t in case.tasks if t.state == "ready" and t.due_at is not None]
+    case.next_due_at = min(ready_due) if ready_due else None
+    instants = [t.instant for t in snapshot.timers if t.instant is not None]
+    case.next_timer_at = min(instants) if instants else None
+
+
+def _sync_tasks(case: Case, snapshot: Snapshot, completed: CaseTask | None) -> None:
+    now = clock.now()
+    open_rows = {t.spiff_id: t for t in case.tasks if t.state == "ready"}
+    ready_ids = {r.id for r in snapshot.ready}
+    for spiff_id, row in open_rows.items():
+        if spiff_id not in ready_ids:
+            row.state = "completed" if row is completed else "cancelled"
+            if row.state == "cancelled":
+                row.completed_at = now
+    for ready in snapshot.ready:
+        if ready.id in open_rows:
+            continue
+        timers = sorted((t for t in snapshot.timers if t.attached_to == ready.bpmn_id and t.instant),
+                        key=lambda t: t.instant)
+        due = timers[0] if timers else None
+        explanation = due.explanation if due else None
+        case.tasks.append(CaseTask(
+            spiff_id=ready.id, bpmn_id=ready.bpmn_id, name=ready.name, lane=ready.lane, stage=ready.stage,
+            form=ready.form, state="ready", created_at=now,
+            assignee_id=case.instructor_id if ready.lane == "instructor" else None,
+            due_at=due.instant if due else None,
+            due_on=date.fromisoformat(explanation["due_on"]) if explanation else None,
+            due_clock=explanation["clock"] if explanation else None,
+            due_explanation=explanation,
+        ))
+
+
+# ---------------------------------------------------------------------------- actions
+def _set_instructor(case: Case, action: Action) -> None:
+    instructor = _find_instructor(action.data["assign_instructor"]["instructor"])
+    case.instructor_id = instructor.id if instructor else None
+
+
+def _release_instructor(case: Case, action: Action) -> None:
+    case.instructor_id = None
+
+
+def _accepted(case: Case, action: Action) -> None:
+    """Nothing to change: the acceptance is in the audit log."""
+
+
+def _signed(case: Case, action: Action) -> None:
+    case.signed_on = date.fromisoformat(action.data["signed_on"])
+
+
+def _in_force(case: Case, action: Action) -> None:
+    draft = action.data["draft_agreement"]
+    case.effective_on = date.fromisoformat(action.data["effective_on"])
+    case.expires_on = date.fromisoformat(action.data["expires_on"])
+    case.wage_increase_pct = Decimal(draft["wage_increase_pct"])
+    case.guideline_position = draft.get("guideline_position")
+
+
+def _open_renewal(case: Case, action: Action) -> None:
+    """The renewal window opened: open the next cycle's case, linked to this one, in this transaction."""
+    _open(list(case.enterprises), None, case.rule_set, case.title, previous=case)
+
+
+ACTIONS: dict[str, Callable[[Case, Action], None]] = {
+    "set_instructor": _set_instructor,
+    "release_instructor": _release_instructor,
+    "instructor_accepted": _accepted,
+    "agreement_signed": _signed,
+    "agreement_in_force": _in_force,
+    "open_renewal": _open_renewal,
+}

@@ -1,0 +1,111 @@
+"""Operator commands: flask seed-demo, run-deadlines, due-date, verify-audit, holidays."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from workflows import clock
+from workflows.calendar import compute_due
+from workflows.rulesets import CLOCK_NAMES, RULE_SETS, UnknownRuleSet, get_rule_set
+
+
+def _parse_instant(value: str) -> datetime:
+    """An ISO date or datetime; naive values are read in the bureau's time zone."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or datetime") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=clock.zone())
+    return parsed.astimezone(UTC)
+
+
+@click.command("run-deadlines")
+@click.option("--as-of", "as_of", default=None, help="Fire timers due by this ISO datetime (default: now).")
+@with_appcontext
+def run_deadlines(as_of: str | None) -> None:
+    """Fire every statutory timer that is due."""
+    from .cases.service import run_due_timers
+
+    instant = _parse_instant(as_of) if as_of else clock.now()
+    advanced = run_due_timers(instant)
+    click.echo(f"{advanced} case(s) advanced by timers due by {instant.isoformat()}")
+
+
+@click.command("due-date")
+@click.argument("rule_set")
+@click.argument("clock_name", metavar="CLOCK")
+@click.argument("start")
+@click.option("--amount", type=int, default=None, help="Count other than the rule's (e.g. a shorter extension).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
+@with_appcontext
+def due_date(rule_set: str, clock_name: str, start: str, amount: int | None, lang: str) -> None:
+    """Print the due date of CLOCK started on START under RULE_SET, and why."""
+    from workflows.rulesets import explain
+
+    from .cases.engine_registry import runtime
+
+    try:
+        rs = get_rule_set(rule_set)
+    except UnknownRuleSet as exc:
+        raise click.BadParameter(f"unknown rule set; known: {', '.join(RULE_SETS)}", param_hint="RULE_SET") from exc
+    if clock_name not in CLOCK_NAMES:
+        raise click.BadParameter(f"unknown clock; known: {', '.join(CLOCK_NAMES)}", param_hint="CLOCK")
+    try:
+        start_day = date.fromisoformat(start)
+    except ValueError as exc:
+        raise click.BadParameter(f"{start!r} is not an ISO date (YYYY-MM-DD)", param_hint="START_DATE") from exc
+    rule = rs.clock(clock_name)
+    if not rule.enabled:
+        click.echo(f"{clock_name} has no deadline under {rs.name}", err=True)
+        sys.exit(3)
+    rt = runtime()
+    rt.refresh_holidays()
+    due = compute_due(start_day, rule, rt.engine.calendar, amount)
+    click.echo(due.due.isoformat())
+    click.echo(explain(clock_name, due, rs, lang))
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit() -> None:
+    """Check the audit log's hash chain; name the first broken row."""
+    from .audit.service import verify
+
+    result = verify()
+    if result.ok:
+        click.echo(f"audit chain intact: {result.checked} event(s) verified")
+        return
+    click.echo(f"audit chain BROKEN at event id {result.broken_id}: {result.reason} "
+               f"({result.checked} event(s) verified before it)", err=True)
+    sys.exit(1)
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even when the database already has data.")
+@with_appcontext
+def seed_demo(force: bool) -> None:
+    """Fill an empty database with demo districts, enterprises, users and cases in every stage."""
+    from .demo import seed, should_seed
+
+    if not current_app.config.get("SEED_DEMO_ALLOWED"):
+        click.echo("seed-demo refuses to run in production.", err=True)
+        sys.exit(2)
+    if not force and not should_seed():
+        click.echo("database already has data; nothing seeded (use --force to add demo data anyway)")
+        return
+    summary = seed()
+    click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
+
+
+def register(app: Flask) -> None:
+    """Add the commands to `flask`."""
+    commands: list[Any] = [run_deadlines, due_date, verify_audit, seed_demo]
+    for command in commands:
+        app.cli.add_command(command)

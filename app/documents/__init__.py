@@ -1,0 +1,1 @@
+"""Documents attached to cases, stored by content hash."""

@@ -1,0 +1,1 @@
+"""The enterprise registry and its credit-code validation."""

@@ -1,0 +1,45 @@
+"""The overview page: where the city's negotiations stand, by stage and status, with what is overdue.
+
+It shows aggregates only, so it reveals no case to anyone; the per-person pages come with sign-in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import func, select
+
+from workflows import clock
+
+from .extensions import db
+from .models import Case, CaseTask
+
+bp = Blueprint("web", __name__)
+
+STAGE_LABELS = {
+    "assignment": ("指派指导员", "Instructor assignment"), "proposal": ("协商要约", "Proposal"),
+    "response": ("书面回应", "Response"), "teams": ("产生协商代表", "Representatives"),
+    "preparation": ("协商准备", "Preparation"), "negotiation": ("协商会议", "Negotiation"),
+    "coordination": ("协调处理", "Coordination"), "draft": ("协议草案", "Draft"),
+    "vote": ("职代会表决", "Congress vote"), "signature": ("首席代表签字", "Signature"),
+    "filing": ("报送备案", "Filing"), "review": ("审查", "Review"), "publication": ("公布", "Publication"),
+    "in_force": ("协议生效", "In force"), "completed": ("已完成", "Completed"), "closed": ("已结案", "Closed"),
+    "cancelled": ("已撤销", "Cancelled"),
+}
+
+
+@bp.get("/")
+def overview() -> Any:
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    now = clock.now()
+    by_stage = dict(db.session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
+    overdue = dict(db.session.execute(
+        select(CaseTask.stage, func.count()).where(CaseTask.state == "ready", CaseTask.due_at < now)
+        .group_by(CaseTask.stage)
+    ).all())
+    by_status = dict(db.session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+    rows = [(STAGE_LABELS[s][0 if lang == "zh" else 1], by_stage.get(s, 0), overdue.get(s, 0))
+            for s in STAGE_LABELS if by_stage.get(s) or overdue.get(s)]
+    return render_template("overview.html", lang=lang, rows=rows, by_status=by_status,
+                           total=sum(by_stage.values()), overdue_total=sum(overdue.values()))
