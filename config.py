@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 BASE_DIR = Path(__file__).resolve().parent
 ENV_PREFIX = "WAGECASE_"
@@ -17,7 +17,7 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = "dev-only-not-secret"
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{BASE_DIR / 'instance' / 'wagecase.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     # Where the BPMN files live; they are the single source of truth for every process.
     BPMN_DIR = str(BASE_DIR / "bpmn")
     # Uploaded documents are stored by sha256 below this folder, never overwritten.

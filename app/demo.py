@@ -146,8 +146,9 @@ def seed(rng_seed: int = 2026) -> dict[str, int]:
     for i in range(60):
         d = districts[i % 3]
         employees = rng.randint(20, 800)
-        e = Enterprise(credit_code=credit_code(rng, d.code), name=f"{d.name[:2]}{NAME_PARTS[i % 20]}{NAME_KINDS[i % 8]}",
-                       district=d, industry=INDUSTRIES[i % len(INDUSTRIES)], employees=employees,
+        name = f"{d.name[:2]}{NAME_PARTS[i % 20]}{NAME_KINDS[i % 8]}"
+        e = Enterprise(credit_code=credit_code(rng, d.code), name=name, district=d,
+                       industry=INDUSTRIES[i % len(INDUSTRIES)], employees=employees,
                        women_employees=employees * rng.randint(20, 60) // 100, has_union=i % 5 != 4,
                        created_at=now)
         enterprises.append(e)
@@ -171,7 +172,8 @@ def seed(rng_seed: int = 2026) -> dict[str, int]:
         opened += 1
     regional = enterprises[40:44]
     with clock.frozen_at(datetime.combine(today - timedelta(days=20), time(9), clock.zone())):
-        case = cases.open_case(enterprise_ids=[e.id for e in regional], actor=actor_for_district(regional[0].district_id),
+        case = cases.open_case(enterprise_ids=[e.id for e in regional],
+                               actor=actor_for_district(regional[0].district_id),
                                title=f"{regional[0].district.name}餐饮行业工资集体协商")
     walk(case, 4, today - timedelta(days=20))
     opened += 1

@@ -202,6 +202,13 @@ class Engine:
     @staticmethod
     def _run(task: Any, key: str, data: Mapping[str, Any]) -> None:
         task.set_data(**{key: dict(data)})
+        # A parallel branch still open holds the copy of `key` it inherited at the fork. On a loop
+        # (a signature returned, then both sign again) that copy is the previous round's, and the
+        # join would let it win over this answer: give the open branches the new value.
+        for other in task.workflow.tasks.values():
+            if other is not task and other.state == TaskState.READY and other.task_spec.manual \
+                    and key in other.data:
+                other.data[key] = dict(data)
         task.run()
 
     def _advance(self, wf: BpmnWorkflow, bundle: ProcessBundle, rule_set: RuleSet, step: Any) -> Snapshot:

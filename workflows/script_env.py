@@ -88,11 +88,9 @@ def vote_result(total: int, present: int, in_favour: int, rules: str | Mapping[s
     """
     rs = rule_set_of(rules)
     present_needed = _at_least(total, rs.quorum_fraction)
+    # "半数以上" read literally includes exactly half; the strict reading needs more than half.
     half = rs.majority_fraction * total
-    if rs.majority_inclusive:
-        in_favour_needed = _at_least(total, rs.majority_fraction)
-    else:
-        in_favour_needed = int(half) + 1
+    in_favour_needed = _at_least(total, rs.majority_fraction) if rs.majority_inclusive else int(half) + 1
     quorate = present >= present_needed
     return VoteResult(quorate, quorate and in_favour >= in_favour_needed, present_needed, in_favour_needed)
 

@@ -7,6 +7,7 @@ returns warnings that are recorded, not blocking (the guideline band).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,9 +42,18 @@ class FormContext:
     lane: str
     data: Mapping[str, Any]
     other_forms: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
-    guideline: Mapping[str, Any] | None = None
+    find_guideline: Callable[[], Mapping[str, Any] | None] = lambda: None
     find_instructor: Callable[[str], Any] = lambda _username: None
-    document_ids: frozenset[int] = frozenset()
+    find_documents: Callable[[], frozenset[int]] = frozenset
+
+    # The lookups are lazy: only the forms that need them pay for their queries.
+    @functools.cached_property
+    def guideline(self) -> Mapping[str, Any] | None:
+        return self.find_guideline()
+
+    @functools.cached_property
+    def document_ids(self) -> frozenset[int]:
+        return self.find_documents()
 
     def latest(self, form: str, lane: str) -> Mapping[str, Any] | None:
         """The latest completed data of `form` in `lane`, if any."""

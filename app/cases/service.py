@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows import clock
@@ -47,7 +49,9 @@ class Completion:
 def transaction() -> Iterator[None]:
     """One unit of work: commit on success; roll back on any error; stale writes become Conflict."""
     try:
-        yield
+        # One flush at commit: fewer round trips, and the case's version moves once per change.
+        with db.session.no_autoflush:
+            yield
         db.session.commit()
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
@@ -62,6 +66,7 @@ def transaction() -> Iterator[None]:
         raise
     finally:
         audit.forget_session_chain()
+        db.session().info.pop("instructors", None)
 
 
 # ---------------------------------------------------------------------------- open
@@ -107,7 +112,7 @@ def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str,
     now = clock.now()
     kind = "enterprise" if len(enterprises) == 1 else "regional"
     case = Case(
-        ref=f"tmp-{id(wf)}-{now.timestamp()}",
+        ref=f"tmp-{uuid4().hex[:20]}",  # replaced by the numbered ref once the row has its id
         title=title or (enterprises[0].name if len(enterprises) == 1
                         else f"{enterprises[0].name} 等 {len(enterprises)} 家企业"),
         kind=kind,
@@ -127,27 +132,34 @@ def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str,
     db.session.add(case)
     db.session.flush()
     case.ref = f"WC-{clock.today().year}-{case.id:06d}"
-    _apply_snapshot(case, snapshot, actor, completed=None)
+    effects = _apply_snapshot(case, snapshot, actor, completed=None)
     audit.record("case_opened", {"ref": case.ref, "rule_set": rs.name, "spec_version": bundle.version,
                                  "enterprise_ids": [e.id for e in enterprises],
-                                 "previous_case_id": case.previous_case_id},
+                                 "previous_case_id": case.previous_case_id, "effects": effects},
                  actor=actor, case_id=case.id)
     return case
 
 
 # ---------------------------------------------------------------------------- read helpers
-def get_case(case_id: int, actor: User) -> Case:
+def get_case(case_id: int, actor: User, with_tasks: bool = False) -> Case:
     """A case the actor may see, or NotFound (never revealing that a foreign case exists)."""
-    case = db.session.get(Case, case_id)
+    query = select(Case).where(Case.id == case_id)
+    if with_tasks:
+        query = query.options(joinedload(Case.tasks))
+    case = db.session.execute(query).unique().scalar()
     if case is None or not can_see_case(actor, case):
         raise NotFound("No such case.")
     return case
 
 
 def _find_instructor(username: str) -> User | None:
-    return db.session.execute(
-        select(User).where(User.username == username, User.role == "instructor", User.active.is_(True))
-    ).scalar()
+    """An active instructor by user name (remembered for the rest of the transaction)."""
+    cache = db.session().info.setdefault("instructors", {})
+    if username not in cache:
+        cache[username] = db.session.execute(
+            select(User).where(User.username == username, User.role == "instructor", User.active.is_(True))
+        ).scalar()
+    return cache[username]
 
 
 def _guideline(year: int) -> dict[str, Any] | None:
@@ -162,11 +174,13 @@ def _form_context(case: Case, row: CaseTask, data: dict[str, Any], rs: RuleSet) 
     others: dict[tuple[str, str], dict[str, Any]] = {}
     for done in sorted((t for t in case.tasks if t.state == "completed" and t.form), key=lambda t: t.id):
         others[(done.form, done.lane)] = done.form_data or {}
-    docs = db.session.execute(select(Document.id).where(Document.case_id == case.id)).scalars().all()
     today = clock.today()
-    return FormContext(rule_set=rs, today=today, lane=row.lane, data=data, other_forms=others,
-                       guideline=_guideline(today.year), find_instructor=_find_instructor,
-                       document_ids=frozenset(docs))
+    return FormContext(
+        rule_set=rs, today=today, lane=row.lane, data=data, other_forms=others,
+        find_guideline=lambda: _guideline(today.year), find_instructor=_find_instructor,
+        find_documents=lambda: frozenset(
+            db.session.execute(select(Document.id).where(Document.case_id == case.id)).scalars()),
+    )
 
 
 # ---------------------------------------------------------------------------- complete
@@ -174,7 +188,7 @@ def complete_task(case_id: int, task_id: int, raw: dict[str, Any], actor: User,
                   expected_version: int | None = None) -> Completion:
     """Validate a task's form, advance the workflow, update the read model and audit, in one transaction."""
     with transaction():
-        case = get_case(case_id, actor)
+        case = get_case(case_id, actor, with_tasks=True)
         row = next((t for t in case.tasks if t.id == task_id), None)
         if row is None:
             raise NotFound("No such task in this case.")
@@ -198,9 +212,9 @@ def complete_task(case_id: int, task_id: int, raw: dict[str, Any], actor: User,
         case.workflow_state = rt.engine.dump(wf)
         row.form_data, row.warnings = data, warnings or None
         row.completed_at, row.completed_by_id = clock.now(), actor.id
-        _apply_snapshot(case, snapshot, actor, completed=row)
+        effects = _apply_snapshot(case, snapshot, actor, completed=row)
         audit.record("task_completed", {"task": row.bpmn_id, "task_row": row.id, "form": row.form,
-                                        "data": data, "warnings": warnings},
+                                        "data": data, "warnings": warnings, "effects": effects},
                      actor=actor, case_id=case.id)
     return Completion(case, row, warnings)
 
@@ -253,7 +267,11 @@ def fire_timers(case_id: int) -> list[str]:
         wf = rt.engine.restore(bundle, case.workflow_state)
         snapshot = rt.engine.fire_timers(wf, bundle, rs)
         case.workflow_state = rt.engine.dump(wf)
-        _apply_snapshot(case, snapshot, None, completed=None)
+        effects = _apply_snapshot(case, snapshot, None, completed=None)
+        for element in snapshot.fired:
+            audit.record("timer_fired", {"element": element, "effects": effects}, actor=None, case_id=case.id)
+        for clock_name in snapshot.escalations:
+            audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case_id=case.id)
         fired = list(snapshot.fired)
     return fired
 
@@ -300,15 +318,14 @@ def cancel_case(case_id: int, actor: User, reason: str) -> Case:
 
 
 # ---------------------------------------------------------------------------- read model
-def _apply_snapshot(case: Case, snapshot: Snapshot, actor: User | None, completed: CaseTask | None) -> None:
-    """Bring the case's columns, task rows and audit in line with the workflow, in the open transaction."""
+def _apply_snapshot(case: Case, snapshot: Snapshot, actor: User | None,
+                    completed: CaseTask | None) -> list[str]:
+    """Bring the case's columns and task rows in line with the workflow, in the open transaction.
+
+    Returns the side effects carried out (the actions the BPMN asked for), for the caller's audit event.
+    """
     for action in snapshot.actions:
         ACTIONS[action.name](case, action)
-        audit.record(f"action:{action.name}", {"element": action.bpmn_id}, actor=actor, case_id=case.id)
-    for timer in snapshot.fired:
-        audit.record("timer_fired", {"element": timer}, actor=None, case_id=case.id)
-    for clock_name in snapshot.escalations:
-        audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case_id=case.id)
     _sync_tasks(case, snapshot, completed)
     now = clock.now()
     if snapshot.completed:
@@ -322,6 +339,7 @@ def _apply_snapshot(case: Case, snapshot: Snapshot, actor: User | None, complete
     case.next_due_at = min(ready_due) if ready_due else None
     instants = [t.instant for t in snapshot.timers if t.instant is not None]
     case.next_timer_at = min(instants) if instants else None
+    return [action.name for action in snapshot.actions]
 
 
 def _sync_tasks(case: Case, snapshot: Snapshot, completed: CaseTask | None) -> None:

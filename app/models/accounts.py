@@ -46,10 +46,8 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    districts: Mapped[list[District]] = relationship(secondary=user_district, lazy="selectin")
-    enterprises: Mapped[list[Enterprise]] = relationship(  # noqa: F821
-        secondary=user_enterprise, lazy="selectin"
-    )
+    districts: Mapped[list[District]] = relationship(secondary=user_district)
+    enterprises: Mapped[list[Enterprise]] = relationship(secondary=user_enterprise)  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
