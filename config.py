@@ -72,8 +72,22 @@ CONFIGS: dict[str, type[Config]] = {
 ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
 
 
-def _parse(raw: str) -> Any:
-    """Read numbers, booleans and JSON from the environment; anything else stays a string."""
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _parse(raw: str, default: Any = None, name: str = "") -> Any:
+    """Read a value from the environment as the type of the setting's default.
+
+    Text settings stay text (a secret of digits must not become a number); booleans accept the usual
+    spellings (``False`` must not become the truthy string "False"); anything else is JSON or text.
+    """
+    if isinstance(default, bool):
+        word = raw.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise ValueError(f"{name}={raw!r} is not a boolean; use true or false")
+    if isinstance(default, str):
+        return raw
     try:
         return json.loads(raw)
     except ValueError:
@@ -95,6 +109,7 @@ def load_config(name_or_object: str | type[Config] | dict[str, Any] | None = Non
         if not env_key.startswith(ENV_PREFIX) or env_key == f"{ENV_PREFIX}ENV":
             continue
         key = env_key[len(ENV_PREFIX):]
-        settings[ALIASES.get(key, key)] = raw if key in ALIASES else _parse(raw)
+        key = ALIASES.get(key, key)
+        settings[key] = _parse(raw, settings.get(key), env_key)
     settings.update(base)
     return settings

@@ -31,9 +31,10 @@ def create_app(config: Any = None) -> Flask:
 def check_config(app: Flask) -> None:
     """Refuse to start production without a secret or a real database."""
     if app.config["ENV_NAME"] == "production":
-        missing = [k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not app.config.get(k)]
+        required = {"SECRET_KEY": "WAGECASE_SECRET_KEY", "SQLALCHEMY_DATABASE_URI": "WAGECASE_DATABASE_URL"}
+        missing = [variable for key, variable in required.items() if not app.config.get(key)]
         if missing:
-            raise RuntimeError(f"production needs WAGECASE_{', WAGECASE_'.join(missing)} to be set")
+            raise RuntimeError(f"production needs {', '.join(missing)} to be set")
 
 
 def register_extensions(app: Flask) -> None:

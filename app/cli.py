@@ -20,7 +20,7 @@ def _parse_instant(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or datetime") from exc
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or datetime", param_hint="'--as-of'") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.zone())
     return parsed.astimezone(UTC)
@@ -28,12 +28,17 @@ def _parse_instant(value: str) -> datetime:
 
 @click.command("run-deadlines")
 @click.option("--as-of", "as_of", default=None, help="Fire timers due by this ISO datetime (default: now).")
+@click.option("--force", is_flag=True, help="Allow an --as-of in the future (fires deadlines early).")
 @with_appcontext
-def run_deadlines(as_of: str | None) -> None:
+def run_deadlines(as_of: str | None, force: bool) -> None:
     """Fire every statutory timer that is due."""
     from .cases.service import run_due_timers
 
     instant = _parse_instant(as_of) if as_of else clock.now()
+    if instant > clock.now() and not force:
+        raise click.BadParameter(
+            f"{instant.isoformat()} is in the future: firing deadlines early cannot be undone; add --force "
+            "if you mean it (demos, rehearsals)", param_hint="'--as-of'")
     advanced = run_due_timers(instant)
     click.echo(f"{advanced} case(s) advanced by timers due by {instant.isoformat()}")
 
@@ -42,7 +47,8 @@ def run_deadlines(as_of: str | None) -> None:
 @click.argument("rule_set")
 @click.argument("clock_name", metavar="CLOCK")
 @click.argument("start")
-@click.option("--amount", type=int, default=None, help="Count other than the rule's (e.g. a shorter extension).")
+@click.option("--amount", type=click.IntRange(min=0), default=None,
+              help="Count other than the rule's (e.g. a shorter extension).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en")
 @with_appcontext
 def due_date(rule_set: str, clock_name: str, start: str, amount: int | None, lang: str) -> None:
@@ -60,7 +66,7 @@ def due_date(rule_set: str, clock_name: str, start: str, amount: int | None, lan
     try:
         start_day = date.fromisoformat(start)
     except ValueError as exc:
-        raise click.BadParameter(f"{start!r} is not an ISO date (YYYY-MM-DD)", param_hint="START_DATE") from exc
+        raise click.BadParameter(f"{start!r} is not an ISO date (YYYY-MM-DD)", param_hint="START") from exc
     rule = rs.clock(clock_name)
     if not rule.enabled:
         click.echo(f"{clock_name} has no deadline under {rs.name}", err=True)

@@ -8,6 +8,7 @@ functions, so a rule never exists twice.
 from __future__ import annotations
 
 import builtins
+import calendar
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -126,18 +127,19 @@ def day_after(value: date | str) -> str:
 
 
 def term_end(effective_on: date | str, months: int) -> str:
-    """Last day of a term of `months` starting on `effective_on` (2026-01-01 + 12 months -> 2026-12-31)."""
+    """Last day of a term of `months` starting on `effective_on` (Civil Code 202).
+
+    The term ends the day before the corresponding day of its last month (2026-01-01 + 12 months
+    -> 2026-12-31); when that month has no corresponding day, it ends on the month's last day
+    (2026-01-31 + 1 month -> 2026-02-28).
+    """
     start = as_date(effective_on)
     month_index = start.month - 1 + int(months)
     year, month = start.year + month_index // 12, month_index % 12 + 1
-    day = start.day
-    while True:
-        try:
-            end = date(year, month, day)
-            break
-        except ValueError:
-            day -= 1
-    return (end - timedelta(days=1)).isoformat()
+    last_day = calendar.monthrange(year, month)[1]
+    if start.day > last_day:
+        return date(year, month, last_day).isoformat()
+    return (date(year, month, start.day) - timedelta(days=1)).isoformat()
 
 
 class ScriptEnvironment:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
 
 from workflows import clock
 
@@ -75,8 +76,15 @@ def record(kind: str, payload: dict[str, Any], *, actor: User | None, case_id: i
 
 
 def forget_session_chain() -> None:
-    """Drop the cached chain head (after commit or rollback the next append reads it afresh)."""
+    """Drop the cached chain head: the next append reads it afresh (and takes the lock again)."""
     db.session().info.pop(_SESSION_KEY, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_on_transaction_end(session: Session) -> None:
+    """The cached head is only valid inside the transaction that holds the chain lock."""
+    session.info.pop(_SESSION_KEY, None)
 
 
 @dataclass(frozen=True)

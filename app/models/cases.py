@@ -52,7 +52,7 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     wage_increase_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
-    guideline_position: Mapped[str | None] = mapped_column(String(16))
+    guideline_position: Mapped[str | None] = mapped_column(String(20))
     signed_on: Mapped[date | None] = mapped_column(Date)
     effective_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date, index=True)

@@ -89,7 +89,7 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('previous_case_id', sa.Integer(), nullable=True),
     sa.Column('wage_increase_pct', sa.Numeric(precision=6, scale=2), nullable=True),
-    sa.Column('guideline_position', sa.String(length=16), nullable=True),
+    sa.Column('guideline_position', sa.String(length=20), nullable=True),
     sa.Column('signed_on', sa.Date(), nullable=True),
     sa.Column('effective_on', sa.Date(), nullable=True),
     sa.Column('expires_on', sa.Date(), nullable=True),
