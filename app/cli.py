@@ -110,8 +110,57 @@ def seed_demo(force: bool) -> None:
     click.echo(", ".join(f"{v} {k}" for k, v in summary.items()))
 
 
+@click.group("holidays")
+def holidays() -> None:
+    """The holiday table: days off and swapped working days that win over the packaged calendar."""
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint="DAY") from exc
+
+
+@holidays.command("set")
+@click.argument("day")
+@click.option("--off/--workday", "off", required=True, help="A day off, or a swapped working day (调休).")
+@click.option("--name", default="", help="The holiday's name, e.g. 春节.")
+@with_appcontext
+def holidays_set(day: str, off: bool, name: str) -> None:
+    """Record DAY as a day off or a working day."""
+    from .reference.holidays import set_day
+
+    row = set_day(_day(day), not off, name, actor=None)
+    click.echo(f"{row.day.isoformat()} {'working day' if row.is_workday else 'day off'} {row.name}".rstrip())
+
+
+@holidays.command("remove")
+@click.argument("day")
+@with_appcontext
+def holidays_remove(day: str) -> None:
+    """Forget DAY's entry: the packaged calendar (or weekends) decide it again."""
+    from .reference.holidays import remove_day
+
+    if not remove_day(_day(day), actor=None):
+        click.echo(f"{day} is not in the holiday table", err=True)
+        sys.exit(1)
+    click.echo(f"{day} removed")
+
+
+@holidays.command("list")
+@click.option("--year", type=int, default=None)
+@with_appcontext
+def holidays_list(year: int | None) -> None:
+    """Print the table's entries."""
+    from .reference.holidays import list_days
+
+    for row in list_days(year):
+        click.echo(f"{row.day.isoformat()}\t{'workday' if row.is_workday else 'off'}\t{row.name}")
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
-    commands: list[Any] = [run_deadlines, due_date, verify_audit, seed_demo]
+    commands: list[Any] = [run_deadlines, due_date, verify_audit, seed_demo, holidays]
     for command in commands:
         app.cli.add_command(command)
