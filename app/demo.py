@@ -170,7 +170,7 @@ def seed(rng_seed: int = 2026) -> dict[str, int]:
             case = cases.open_case(enterprise_ids=[e.id], actor=supervisor)
         walk(case, steps, start, variant)
         opened += 1
-    regional = enterprises[40:44]
+    regional = [e for e in enterprises[26:] if e.district is districts[0]][:4]
     with clock.frozen_at(datetime.combine(today - timedelta(days=20), time(9), clock.zone())):
         case = cases.open_case(enterprise_ids=[e.id for e in regional],
                                actor=actor_for_district(regional[0].district_id),

@@ -7,6 +7,7 @@ all. The case row carries an optimistic lock; a stale write becomes a Conflict, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from .engine_registry import runtime
 from .forms import FORMS, FormContext, to_json
 
 PROCESS_ID = "wage_negotiation"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,6 +92,10 @@ def _enterprises(ids: Sequence[int]) -> list[Enterprise]:
     missing = [i for i in unique if i not in by_id]
     if missing:
         raise Invalid("Unknown enterprise.", {"enterprise_ids": [f"No enterprise with id {missing[0]}."]})
+    if len({e.district_id for e in rows}) > 1:
+        # A case belongs to one district's supervisors; a negotiation across districts is two cases.
+        raise Invalid("The enterprises are in different districts.",
+                      {"enterprise_ids": ["A regional or industry case covers enterprises of one district."]})
     return [by_id[i] for i in unique]
 
 
@@ -277,7 +283,11 @@ def fire_timers(case_id: int) -> list[str]:
 
 
 def run_due_timers(as_of: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Fire every due timer as of `as_of`; each case in its own transaction. Returns the cases advanced."""
+    """Fire every due timer as of `as_of`; each case in its own transaction. Returns the cases advanced.
+
+    One case that fails (changed meanwhile, or broken) never stops the others: it is logged and the
+    next run tries it again.
+    """
     count = 0
     with clock.frozen_at(as_of or clock.now()):
         for case_id in due_case_ids(clock.now(), limit=1_000_000):
@@ -285,7 +295,9 @@ def run_due_timers(as_of: datetime | None = None, progress: Callable[[int], None
                 if fire_timers(case_id):
                     count += 1
             except Conflict:
-                continue  # changed by a person meanwhile: the next run looks again
+                log.info("case %s changed while its timers fired; the next run retries it", case_id)
+            except Exception:
+                log.exception("firing the timers of case %s failed; the next run retries it", case_id)
             if progress:
                 progress(1)
     return count

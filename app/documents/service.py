@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from uuid import uuid4
 
 from flask import current_app
 
@@ -24,7 +25,7 @@ def _write_once(sha256: str, content: bytes) -> None:
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    tmp = target.with_suffix(f".{uuid4().hex}.tmp")
     tmp.write_bytes(content)
     os.replace(tmp, target)  # atomic: a reader never sees half a file
 
