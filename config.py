@@ -27,6 +27,8 @@ class Config:
     DEFAULT_RULE_SET = "national-2004"
     # Wall-clock time zone of the bureau: due dates are calendar dates in this zone.
     TIMEZONE = "Asia/Shanghai"
+    # How often a process looks for holiday-table edits made by another process.
+    HOLIDAY_CHECK_SECONDS = 10.0
     # The city whose wage guideline applies (one deployment serves one city).
     CITY = "示范市"
     SEED_DEMO_ALLOWED = True

@@ -88,7 +88,9 @@ def verify_audit() -> None:
     if result.ok:
         click.echo(f"audit chain intact: {result.checked} event(s) verified")
         return
-    click.echo(f"audit chain BROKEN at event id {result.broken_id}: {result.reason} "
+    where = (f"event id {result.broken_id}" if result.broken_id is not None
+             else f"case id {result.broken_case_id}")
+    click.echo(f"audit chain BROKEN at {where}: {result.reason} "
                f"({result.checked} event(s) verified before it)", err=True)
     sys.exit(1)
 

@@ -55,6 +55,7 @@ def _clean(app: Flask) -> Iterator[None]:
     clock.set_global(None)
     runtime = app.extensions["wagecase_engine"]
     runtime.holidays_token = None
+    runtime.invalidate_holidays()
     runtime.known_versions.clear()
 
 

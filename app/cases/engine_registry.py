@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +29,7 @@ class EngineRuntime:
     specs: SpecRegistry
     current: dict[str, ProcessBundle]
     holidays_token: tuple[Any, ...] | None = None
+    holidays_checked_at: float = float("-inf")
     known_versions: set[str] = field(default_factory=set)
 
     def bundle(self, process_id: str, version: str) -> ProcessBundle:
@@ -52,13 +54,25 @@ class EngineRuntime:
         self.known_versions.add(bundle.version)
 
     def refresh_holidays(self) -> None:
-        """Reload the administrator's holiday table when it changed (a cheap aggregate query)."""
+        """Reload the administrator's holiday table when it changed.
+
+        The check is a cheap aggregate query, made at most every HOLIDAY_CHECK_SECONDS: an edit in this
+        process applies at once (`invalidate_holidays`), one in another process within that delay.
+        """
+        now = time.monotonic()
+        if now - self.holidays_checked_at < current_app.config["HOLIDAY_CHECK_SECONDS"]:
+            return
+        self.holidays_checked_at = now
         token = tuple(db.session.execute(select(func.count(), func.max(Holiday.updated_at))).one())
         if token == self.holidays_token:
             return
         rows = db.session.execute(select(Holiday)).scalars().all()
         self.engine.calendar.set_overrides({r.day: DayOverride(r.is_workday, r.name) for r in rows})
         self.holidays_token = token
+
+    def invalidate_holidays(self) -> None:
+        """The table changed here: read it again before the next computation."""
+        self.holidays_checked_at = float("-inf")
 
 
 def init_engine(app: Flask) -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
 
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -67,7 +66,6 @@ def transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     finally:
-        audit.forget_session_chain()
         db.session().info.pop("instructors", None)
 
 
@@ -118,7 +116,6 @@ def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str,
     now = clock.now()
     kind = "enterprise" if len(enterprises) == 1 else "regional"
     case = Case(
-        ref=f"tmp-{uuid4().hex[:20]}",  # replaced by the numbered ref once the row has its id
         title=title or (enterprises[0].name if len(enterprises) == 1
                         else f"{enterprises[0].name} 等 {len(enterprises)} 家企业"),
         kind=kind,
@@ -134,15 +131,15 @@ def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str,
         opened_by_id=actor.id if actor else None,
         previous_case_id=previous.id if previous else None,
         enterprises=enterprises,
+        tasks=[],  # a new case has no rows yet: say so, rather than let the ORM ask the database
     )
     db.session.add(case)
-    db.session.flush()
-    case.ref = f"WC-{clock.today().year}-{case.id:06d}"
     effects = _apply_snapshot(case, snapshot, actor, completed=None)
+    db.session.flush()  # one INSERT with the final columns; the audit event needs the id
     audit.record("case_opened", {"ref": case.ref, "rule_set": rs.name, "spec_version": bundle.version,
                                  "enterprise_ids": [e.id for e in enterprises],
                                  "previous_case_id": case.previous_case_id, "effects": effects},
-                 actor=actor, case_id=case.id)
+                 actor=actor, case=case)
     return case
 
 
@@ -221,7 +218,7 @@ def complete_task(case_id: int, task_id: int, raw: dict[str, Any], actor: User,
         effects = _apply_snapshot(case, snapshot, actor, completed=row)
         audit.record("task_completed", {"task": row.bpmn_id, "task_row": row.id, "form": row.form,
                                         "data": data, "warnings": warnings, "effects": effects},
-                     actor=actor, case_id=case.id)
+                     actor=actor, case=case)
     return Completion(case, row, warnings)
 
 
@@ -275,9 +272,9 @@ def fire_timers(case_id: int) -> list[str]:
         case.workflow_state = rt.engine.dump(wf)
         effects = _apply_snapshot(case, snapshot, None, completed=None)
         for element in snapshot.fired:
-            audit.record("timer_fired", {"element": element, "effects": effects}, actor=None, case_id=case.id)
+            audit.record("timer_fired", {"element": element, "effects": effects}, actor=None, case=case)
         for clock_name in snapshot.escalations:
-            audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case_id=case.id)
+            audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case=case)
         fired = list(snapshot.fired)
     return fired
 
@@ -325,7 +322,7 @@ def cancel_case(case_id: int, actor: User, reason: str) -> Case:
                 row.state = "cancelled"
         case.status, case.stage, case.closed_at = "cancelled", "cancelled", now
         case.next_due_at = case.next_timer_at = None
-        audit.record("case_cancelled", {"reason": reason.strip()}, actor=actor, case_id=case.id)
+        audit.record("case_cancelled", {"reason": reason.strip()}, actor=actor, case=case)
     return case
 
 

@@ -69,5 +69,5 @@ def upload(case_id: int, actor: User, filename: str, content_type: str, content:
         db.session.add(doc)
         db.session.flush()
         audit.record("document_added", {"document_id": doc.id, "filename": doc.filename, "sha256": doc.sha256,
-                                        "size": doc.size}, actor=actor, case_id=case.id)
+                                        "size": doc.size}, actor=actor, case=case)
     return doc

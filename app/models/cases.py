@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflows import clock
+
 from ..extensions import db
 from .accounts import District, User
 from .enterprises import Enterprise
@@ -32,7 +34,6 @@ class Case(db.Model):
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(12), default="enterprise")
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
@@ -56,6 +57,8 @@ class Case(db.Model):
     signed_on: Mapped[date | None] = mapped_column(Date)
     effective_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # Hash of the case's newest audit event: appends need no query, and a deleted tail shows.
+    audit_head: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": lock_version}
 
@@ -65,6 +68,18 @@ class Case(db.Model):
     tasks: Mapped[list[CaseTask]] = relationship(
         back_populates="case", order_by="CaseTask.id", lazy="select", cascade="all, delete-orphan"
     )
+
+    @property
+    def ref(self) -> str:
+        """The number people quote, derived from the id and the year opened: WC-2026-000123."""
+        return f"WC-{self.opened_at.astimezone(clock.zone()).year}-{self.id:06d}"
+
+    @staticmethod
+    def id_from_ref(ref: str) -> int | None:
+        """The case id a quoted number stands for, or None when it is not one of ours."""
+        parts = ref.strip().upper().split("-")
+        ok = len(parts) == 3 and parts[0] == "WC" and parts[1].isdigit() and parts[2].isdigit()
+        return int(parts[2]) if ok else None
 
 
 TASK_STATES = ("ready", "completed", "cancelled")

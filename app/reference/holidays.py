@@ -13,6 +13,7 @@ from sqlalchemy import extract, select
 from workflows import clock
 
 from ..audit import service as audit
+from ..cases.engine_registry import runtime
 from ..cases.service import transaction
 from ..extensions import db
 from ..models import Holiday, User
@@ -29,6 +30,7 @@ def set_day(day: date, is_workday: bool, name: str, actor: User | None) -> Holid
         row.is_workday, row.name, row.updated_at = is_workday, name.strip(), clock.now()
         audit.record("holiday_set", {"day": day.isoformat(), "is_workday": is_workday, "name": row.name,
                                      "before": before}, actor=actor)
+    runtime().invalidate_holidays()
     return row
 
 
@@ -40,6 +42,7 @@ def remove_day(day: date, actor: User | None) -> bool:
             return False
         db.session.delete(row)
         audit.record("holiday_removed", {"day": day.isoformat()}, actor=actor)
+    runtime().invalidate_holidays()
     return True
 
 

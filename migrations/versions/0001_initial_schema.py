@@ -69,7 +69,6 @@ def upgrade():
     )
     op.create_table('case',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('ref', sa.String(length=32), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=False),
@@ -93,13 +92,13 @@ def upgrade():
     sa.Column('signed_on', sa.Date(), nullable=True),
     sa.Column('effective_on', sa.Date(), nullable=True),
     sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('audit_head', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_case_district_id_district')),
     sa.ForeignKeyConstraint(['instructor_id'], ['user.id'], name=op.f('fk_case_instructor_id_user')),
     sa.ForeignKeyConstraint(['opened_by_id'], ['user.id'], name=op.f('fk_case_opened_by_id_user')),
     sa.ForeignKeyConstraint(['previous_case_id'], ['case.id'], name=op.f('fk_case_previous_case_id_case')),
     sa.ForeignKeyConstraint(['spec_version'], ['process_version.content_hash'], name=op.f('fk_case_spec_version_process_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case')),
-    sa.UniqueConstraint('ref', name=op.f('uq_case_ref'))
     )
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_district_id'), ['district_id'], unique=False)
