@@ -17,6 +17,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from workflows import clock
 from workflows.calendar import HolidayCalendar, compute_due
 from workflows.rulesets import RuleSet
 from workflows.script_env import guideline_position, vote_result
@@ -72,9 +73,14 @@ class Warning_:
         return {"code": self.code, "field": self.field, "message": self.message}
 
 
-def _past(today: date, value: date | None, name: str) -> None:
-    if value is not None and value > today:
-        raise ValidationError(f"{value.isoformat()} is in the future.", name)
+class EventDate(fields.Date):
+    """The date something happened: never after today (in the bureau's time zone, on the app's clock)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if day > clock.today():
+            raise ValidationError(f"{day.isoformat()} is in the future.")
+        return day
 
 
 class TaskForm(Schema):
@@ -109,14 +115,13 @@ def _check_document(data: Mapping[str, Any], ctx: FormContext, name: str) -> Non
 
 class AssignmentForm(TaskForm):
     instructor = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    assigned_on = fields.Date(load_default=None)
+    assigned_on = EventDate(load_default=None)
     note = fields.String(load_default="")
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
         if ctx.find_instructor(data["instructor"]) is None:
             raise ValidationError("No active instructor with this user name.", "instructor")
         data["assigned_on"] = data.get("assigned_on") or ctx.today
-        _past(ctx.today, data["assigned_on"], "assigned_on")
         return []
 
 
@@ -131,7 +136,7 @@ class AcceptanceForm(TaskForm):
 
 class ProposalForm(TaskForm):
     proposing_side = _choice(*SIDES)
-    received_on = fields.Date(required=True)
+    received_on = EventDate(required=True)
     proposed_time = fields.String(load_default="")
     proposed_place = fields.String(load_default="")
     content = fields.String(required=True, validate=validate.Length(min=1, max=5000))
@@ -139,7 +144,6 @@ class ProposalForm(TaskForm):
     document_id = _document_field()
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["received_on"], "received_on")
         _check_document(data, ctx, "document_id")
         return []
 
@@ -147,7 +151,7 @@ class ProposalForm(TaskForm):
 class ResponseForm(TaskForm):
     decision = _choice("accept", "refuse")
     reason = fields.String(load_default="")
-    responded_on = fields.Date(required=True)
+    responded_on = EventDate(required=True)
 
     @validates_schema
     def _reason(self, data: dict[str, Any], **_: Any) -> None:
@@ -155,7 +159,6 @@ class ResponseForm(TaskForm):
                        "A refusal needs a reason (CCP art. 32).")
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["responded_on"], "responded_on")
         received = ctx.data.get("record_proposal", {}).get("received_on")
         if received and data["responded_on"] < date.fromisoformat(received):
             raise ValidationError("The response cannot precede the proposal's receipt.", "responded_on")
@@ -165,11 +168,7 @@ class ResponseForm(TaskForm):
 class InterventionForm(TaskForm):
     decision = _choice("order_talks", "close")
     note = fields.String(required=True, validate=validate.Length(min=1))
-    decided_on = fields.Date(required=True)
-
-    def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["decided_on"], "decided_on")
-        return []
+    decided_on = EventDate(required=True)
 
 
 class MemberSchema(Schema):
@@ -237,10 +236,9 @@ class PreparationForm(TaskForm):
     agenda = fields.String(required=True, validate=validate.Length(min=1))
     recorder = fields.String(required=True, validate=validate.Length(min=1))
     info_requested = fields.Boolean(load_default=False)
-    info_supplied_on = fields.Date(load_default=None, allow_none=True)
+    info_supplied_on = EventDate(load_default=None, allow_none=True)
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data.get("info_supplied_on"), "info_supplied_on")
         rule = ctx.rule_set.clock("info_supply")
         if data["info_requested"] and rule.enabled:
             latest = compute_due(data["talks_on"], rule, _NO_HOLIDAYS).due
@@ -253,7 +251,7 @@ class PreparationForm(TaskForm):
 
 
 class MeetingForm(TaskForm):
-    meeting_on = fields.Date(required=True)
+    meeting_on = EventDate(required=True)
     chaired_by = _choice(*SIDES)
     outcome = _choice("continue", "suspend", "agreement", "impasse")
     next_meeting_on = fields.Date(load_default=None, allow_none=True)
@@ -274,7 +272,6 @@ class MeetingForm(TaskForm):
                 raise ValidationError("The next meeting must come after this one.", "next_meeting_on")
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["meeting_on"], "meeting_on")
         _check_document(data, ctx, "minutes_document_id")
         return []
 
@@ -283,10 +280,9 @@ class CoordinationForm(TaskForm):
     outcome = _choice("resume", "extend", "failed")
     extension_days = fields.Integer(load_default=None, allow_none=True)
     note = fields.String(required=True, validate=validate.Length(min=1))
-    decided_on = fields.Date(required=True)
+    decided_on = EventDate(required=True)
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["decided_on"], "decided_on")
         maximum = ctx.rule_set.clock("coordination_extension").amount
         if data["outcome"] == "extend":
             days = data.get("extension_days")
@@ -300,11 +296,7 @@ class CoordinationForm(TaskForm):
 class FinalCoordinationForm(TaskForm):
     outcome = _choice("resume", "failed")
     note = fields.String(required=True, validate=validate.Length(min=1))
-    decided_on = fields.Date(required=True)
-
-    def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["decided_on"], "decided_on")
-        return []
+    decided_on = EventDate(required=True)
 
 
 class DraftForm(TaskForm):
@@ -347,7 +339,7 @@ class DraftForm(TaskForm):
 
 
 class VoteForm(TaskForm):
-    voted_on = fields.Date(required=True)
+    voted_on = EventDate(required=True)
     body = _choice("workers_congress", "all_employees")
     total = fields.Integer(required=True, validate=validate.Range(min=1))
     present = fields.Integer(required=True, validate=validate.Range(min=0))
@@ -366,7 +358,6 @@ class VoteForm(TaskForm):
             raise ValidationError("More votes than members present.", "in_favour")
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["voted_on"], "voted_on")
         _check_document(data, ctx, "resolution_document_id")
         result = vote_result(data["total"], data["present"], data["in_favour"], ctx.rule_set)
         if not result.quorate:
@@ -384,7 +375,7 @@ class ApprovalForm(TaskForm):
 
     decision = _choice("approve", "return")
     comment = fields.String(load_default="")
-    signed_on = fields.Date(load_default=None, allow_none=True)
+    signed_on = EventDate(load_default=None, allow_none=True)
 
     @validates_schema
     def _rules(self, data: dict[str, Any], **_: Any) -> None:
@@ -392,18 +383,13 @@ class ApprovalForm(TaskForm):
         if data.get("decision") == "approve" and data.get("signed_on") is None:
             raise ValidationError("Give the date of signature.", "signed_on")
 
-    def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data.get("signed_on"), "signed_on")
-        return []
-
 
 class FilingForm(TaskForm):
-    filed_on = fields.Date(required=True)
+    filed_on = EventDate(required=True)
     copies = fields.Integer(required=True, validate=validate.Range(min=1))
     documents = fields.List(fields.String(validate=validate.OneOf(FILING_DOCUMENTS)), load_default=list)
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["filed_on"], "filed_on")
         signed = ctx.data.get("signed_on")
         if signed and data["filed_on"] < date.fromisoformat(signed):
             raise ValidationError("The agreement cannot be filed before it was signed.", "filed_on")
@@ -418,7 +404,7 @@ class FilingForm(TaskForm):
 class ReviewForm(TaskForm):
     decision = _choice("no_objection", "objection", "incomplete")
     opinion = fields.String(load_default="")
-    reviewed_on = fields.Date(required=True)
+    reviewed_on = EventDate(required=True)
     opinion_document_id = _document_field()
 
     @validates_schema
@@ -427,7 +413,6 @@ class ReviewForm(TaskForm):
                        "An objection or a request to complete needs a review opinion (CCP art. 45).")
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["reviewed_on"], "reviewed_on")
         filed = ctx.data.get("file_agreement", {}).get("filed_on")
         if filed and data["reviewed_on"] < date.fromisoformat(filed):
             raise ValidationError("The review cannot precede the filing.", "reviewed_on")
@@ -435,12 +420,8 @@ class ReviewForm(TaskForm):
 
 
 class PublicationForm(TaskForm):
-    published_on = fields.Date(required=True)
+    published_on = EventDate(required=True)
     method = _choice("notice_board", "meeting", "intranet", "other")
-
-    def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        _past(ctx.today, data["published_on"], "published_on")
-        return []
 
 
 
