@@ -7,7 +7,7 @@ one of the case's enterprises; a supervisor of the case's district. Admins see b
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, or_, select, true
+from sqlalchemy import Select, exists, false, select, true
 
 from ..models import Case, User, case_enterprise
 from ..models.accounts import user_district, user_enterprise
@@ -69,7 +69,3 @@ def can_act_in_lane(user: User, case: Case, lane: str) -> bool:
 def can_open_case(user: User, district_id: int) -> bool:
     """Supervisors open cases in their own districts."""
     return user.active and user.role == "supervisor" and any(d.id == district_id for d in user.districts)
-
-
-def or_visible(*clauses: object) -> object:
-    return or_(*clauses)

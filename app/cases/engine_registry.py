@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from flask import Flask, current_app
@@ -88,7 +87,3 @@ def runtime() -> EngineRuntime:
     """The current app's engine runtime."""
     return current_app.extensions["wagecase_engine"]
 
-
-def holiday_overrides() -> dict[date, DayOverride]:
-    """The overrides the engine currently counts with (for explanations outside a transition)."""
-    return dict(runtime().engine.calendar.overrides)

@@ -74,13 +74,6 @@ class Case(db.Model):
         """The number people quote, derived from the id and the year opened: WC-2026-000123."""
         return f"WC-{self.opened_at.astimezone(clock.zone()).year}-{self.id:06d}"
 
-    @staticmethod
-    def id_from_ref(ref: str) -> int | None:
-        """The case id a quoted number stands for, or None when it is not one of ours."""
-        parts = ref.strip().upper().split("-")
-        ok = len(parts) == 3 and parts[0] == "WC" and parts[1].isdigit() and parts[2].isdigit()
-        return int(parts[2]) if ok else None
-
 
 TASK_STATES = ("ready", "completed", "cancelled")
 
