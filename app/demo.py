@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from workflows import clock
 
 from .accounts.passwords import hash_password
-from .accounts.permissions import can_act_in_lane
+from .accounts.permissions import LANE_ROLES, can_act_in_lane
 from .cases import service as cases
 from .cases.forms import FILING_DOCUMENTS, WAGE_AGREEMENT_ITEMS
 from .enterprises.credit_code import check_character
@@ -97,8 +97,7 @@ def _instructor_for(case: Case) -> User:
 
 def actor_for(case: Case, lane: str) -> User:
     """A user who may act in `lane` of `case`."""
-    role = {"instructor": "instructor", "union": "union_rep", "enterprise": "enterprise_rep",
-            "bureau": "supervisor"}[lane]
+    role = LANE_ROLES[lane]
     for user in db.session.execute(select(User).where(User.role == role, User.active.is_(True))).scalars():
         if can_act_in_lane(user, case, lane):
             return user

@@ -107,6 +107,12 @@ def _document_field() -> fields.Integer:
     return fields.Integer(load_default=None, allow_none=True)
 
 
+def _not_before(data: Mapping[str, Any], name: str, earlier: str | None, message: str) -> None:
+    """A step's date cannot precede the date of the step it answers (an ISO date from the task data)."""
+    if earlier and data[name] < date.fromisoformat(earlier):
+        raise ValidationError(message, name)
+
+
 def _check_document(data: Mapping[str, Any], ctx: FormContext, name: str) -> None:
     value = data.get(name)
     if value is not None and value not in ctx.document_ids:
@@ -159,9 +165,8 @@ class ResponseForm(TaskForm):
                        "A refusal needs a reason (CCP art. 32).")
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        received = ctx.data.get("record_proposal", {}).get("received_on")
-        if received and data["responded_on"] < date.fromisoformat(received):
-            raise ValidationError("The response cannot precede the proposal's receipt.", "responded_on")
+        _not_before(data, "responded_on", ctx.data.get("record_proposal", {}).get("received_on"),
+                    "The response cannot precede the proposal's receipt.")
         return []
 
 
@@ -386,15 +391,12 @@ class ApprovalForm(TaskForm):
 
 class FilingForm(TaskForm):
     filed_on = EventDate(required=True)
-    copies = fields.Integer(required=True, validate=validate.Range(min=1))
+    copies = fields.Integer(required=True, validate=validate.Range(
+        min=3, error="File three copies of the agreement (CCP art. 42)."))
     documents = fields.List(fields.String(validate=validate.OneOf(FILING_DOCUMENTS)), load_default=list)
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        signed = ctx.data.get("signed_on")
-        if signed and data["filed_on"] < date.fromisoformat(signed):
-            raise ValidationError("The agreement cannot be filed before it was signed.", "filed_on")
-        if data["copies"] < 3:
-            raise ValidationError("File three copies of the agreement (CCP art. 42).", "copies")
+        _not_before(data, "filed_on", ctx.data.get("signed_on"), "The agreement cannot be filed before it was signed.")
         missing = [d for d in FILING_DOCUMENTS if d not in data["documents"]]
         if missing:
             return [Warning_("filing_incomplete", "documents", f"Missing from the filing: {', '.join(missing)}.")]
@@ -413,9 +415,8 @@ class ReviewForm(TaskForm):
                        "An objection or a request to complete needs a review opinion (CCP art. 45).")
 
     def check(self, data: dict[str, Any], ctx: FormContext) -> list[Warning_]:
-        filed = ctx.data.get("file_agreement", {}).get("filed_on")
-        if filed and data["reviewed_on"] < date.fromisoformat(filed):
-            raise ValidationError("The review cannot precede the filing.", "reviewed_on")
+        _not_before(data, "reviewed_on", ctx.data.get("file_agreement", {}).get("filed_on"),
+                    "The review cannot precede the filing.")
         return []
 
 
