@@ -33,6 +33,27 @@ class Config:
     CITY = "示范市"
     SEED_DEMO_ALLOWED = True
     BABEL_DEFAULT_LOCALE = "zh_CN"
+    # The REST API and its OpenAPI document; the docs page loads Swagger UI from the app itself.
+    API_TITLE = "wagecase"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+    # Bearer tokens live this long; a client signs in again afterwards.
+    TOKEN_TTL_HOURS = 12
+    # Sign-in throttling: failures counted over the window, per account and per client address.
+    LOGIN_WINDOW_SECONDS = 900
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    # Web session cookie: never readable by scripts, not sent on cross-site requests.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
     # Argon2id cost: about 50 ms and 64 MiB per sign-in on the reference machine.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_KIB = 65536
@@ -62,6 +83,8 @@ class ProductionConfig(Config):
     SECRET_KEY = ""
     SEED_DEMO_ALLOWED = False
     SQLALCHEMY_DATABASE_URI = ""
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
 
 CONFIGS: dict[str, type[Config]] = {

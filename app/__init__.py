@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from config import load_config
 
-from .extensions import db, migrate
+from .extensions import csrf, db, login_manager, migrate
 
 
 def create_app(config: Any = None) -> Flask:
@@ -47,15 +47,20 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      compare_type=True, render_as_batch=True, render_item=render_item)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    from .accounts import sessions  # noqa: F401  (registers the user loader)
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount each feature's routes."""
+    from .api import register as register_api
     from .health import bp as health_bp
     from .web import bp as web_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)
+    register_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

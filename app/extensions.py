@@ -1,9 +1,14 @@
 """Flask extensions, declared bare here and bound to the app in the factory."""
 
+from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .errors import ErrorSchema
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -21,5 +26,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class WagecaseApi(Api):
+    """flask-smorest's Api, minus its own error handler: app/errors.py answers every error in one format."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+api = WagecaseApi()
+login_manager = LoginManager()
+csrf = CSRFProtect()

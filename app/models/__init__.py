@@ -1,21 +1,26 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
-from .accounts import ROLES, District, User
+from .accounts import ROLES, ApiToken, District, LoginAttempt, User
 from .audit import AuditEvent
-from .cases import Case, CaseTask, ProcessVersion, case_enterprise
+from .campaigns import Campaign
+from .cases import Case, CaseTask, Comment, ProcessVersion, case_enterprise
 from .documents import Document
 from .enterprises import Enterprise
 from .reference import Holiday, WageGuideline
 
 __all__ = [
     "ROLES",
+    "ApiToken",
     "AuditEvent",
+    "Campaign",
     "Case",
     "CaseTask",
+    "Comment",
     "District",
     "Document",
     "Enterprise",
     "Holiday",
+    "LoginAttempt",
     "ProcessVersion",
     "User",
     "WageGuideline",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,7 +36,7 @@ class District(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A person who signs in. One role each; supervisors are bound to districts, reps to enterprises."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,5 +50,40 @@ class User(db.Model):
     districts: Mapped[list[District]] = relationship(secondary=user_district)
     enterprises: Mapped[list[Enterprise]] = relationship(secondary=user_enterprise)  # noqa: F821
 
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a disabled account's session stops working
+        return bool(self.active)
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for API clients. Only its sha256 is stored: a stolen database yields no token."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt; recent failures per account and per address throttle the next ones.
+
+    Kept in the database, not in process memory, so every web worker sees the same count.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )

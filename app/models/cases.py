@@ -52,6 +52,7 @@ class Case(db.Model):
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     previous_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     wage_increase_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     guideline_position: Mapped[str | None] = mapped_column(String(20))
     signed_on: Mapped[date | None] = mapped_column(Date)
@@ -109,6 +110,17 @@ class CaseTask(db.Model):
         Index("ix_case_task_lane_state", "lane", "state"),
         Index("ix_case_task_case_spiff", "case_id", "spiff_id", unique=True),
     )
+
+
+class Comment(db.Model):
+    """A remark on a case by one of its parties; comments are never edited, only added."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    author: Mapped[User] = relationship(lazy="joined")
 
 
 class ProcessVersion(db.Model):

@@ -1,0 +1,1 @@
+"""Tasks: the steps people take on cases: inbox, claim, assign, complete."""
