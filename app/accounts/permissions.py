@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, exists, false, select, true
 
-from ..models import Case, User, case_enterprise
+from ..extensions import db
+from ..models import Case, CaseTask, Enterprise, User, case_enterprise
 from ..models.accounts import user_district, user_enterprise
 
 LANE_ROLES = {"instructor": "instructor", "union": "union_rep", "enterprise": "enterprise_rep",
@@ -61,9 +62,86 @@ def can_see_case(user: User, case: Case) -> bool:
     return is_bound(user, case)
 
 
+def visible_tasks_clause(user: User) -> object:
+    """A WHERE clause on CaseTask: the tasks of the cases `user` may see."""
+    return CaseTask.case_id.in_(select(Case.id).where(visible_cases_clause(user)))
+
+
+def visible_enterprises_clause(user: User) -> object:
+    """A WHERE clause on Enterprise: admins see all, supervisors their districts', instructors those of
+    their cases, representatives their own."""
+    if not user.active:
+        return false()
+    if user.role == "admin":
+        return true()
+    if user.role == "supervisor":
+        return Enterprise.district_id.in_(
+            select(user_district.c.district_id).where(user_district.c.user_id == user.id))
+    if user.role == "instructor":
+        return Enterprise.id.in_(
+            select(case_enterprise.c.enterprise_id).join(Case, Case.id == case_enterprise.c.case_id)
+            .where(Case.instructor_id == user.id))
+    if user.role in ("union_rep", "enterprise_rep"):
+        return Enterprise.id.in_(select(user_enterprise.c.enterprise_id).where(user_enterprise.c.user_id == user.id))
+    return false()
+
+
+# ---------------------------------------------------------------------------- who may do
+def is_party(user: User, case: Case) -> bool:
+    """A bound person who takes part in the case (not an administrator): may comment and add documents."""
+    return user.role in ROLE_LANES and is_bound(user, case)
+
+
+def can_comment(user: User, case: Case) -> bool:
+    return is_party(user, case)
+
+
+def can_add_document(user: User, case: Case) -> bool:
+    return is_party(user, case)
+
+
+def can_claim_task(user: User, case: Case, task: CaseTask) -> bool:
+    """Claiming a task is saying "I will do it": only someone who may complete it."""
+    return can_act_in_lane(user, case, task.lane)
+
+
+def can_assign_task(user: User, case: Case) -> bool:
+    """Supervisors of the case's district hand tasks to a person of the task's side."""
+    return user.role == "supervisor" and is_bound(user, case)
+
+
+def can_cancel_case(user: User, case: Case) -> bool:
+    return can_act_in_lane(user, case, "bureau")
+
+
+def can_create_enterprise(user: User, district_id: int) -> bool:
+    """Admins register enterprises anywhere; supervisors in their own districts."""
+    if not user.active:
+        return False
+    return user.role == "admin" or (user.role == "supervisor" and any(d.id == district_id for d in user.districts))
+
+
+def can_edit_enterprise(user: User, enterprise: Enterprise) -> bool:
+    return can_create_enterprise(user, enterprise.district_id)
+
+
+def can_manage_users(user: User) -> bool:
+    return user.active and user.role == "admin"
+
+
+def can_manage_reference(user: User) -> bool:
+    """Wage guidelines, holidays and rule sets are the administrators' to change."""
+    return user.active and user.role == "admin"
+
+
 def can_act_in_lane(user: User, case: Case, lane: str) -> bool:
     """May `user` complete a task of `lane` in `case`? Admins never act on cases."""
     return user.role != "admin" and LANE_ROLES.get(lane) == user.role and is_bound(user, case)
+
+
+def can_see_enterprise(user: User, enterprise: Enterprise) -> bool:
+    return bool(db.session.execute(
+        select(Enterprise.id).where(Enterprise.id == enterprise.id, visible_enterprises_clause(user))).scalar())
 
 
 def can_open_case(user: User, district_id: int) -> bool:

@@ -25,7 +25,7 @@ from workflows import clock
 from workflows.engine import Action, Snapshot, TaskNotAvailable
 from workflows.rulesets import DEFAULT_RULE_SET, RuleSet, UnknownRuleSet, get_rule_set
 
-from ..accounts.permissions import can_act_in_lane, can_open_case, can_see_case
+from ..accounts.permissions import can_act_in_lane, can_cancel_case, can_open_case, can_see_case
 from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -309,7 +309,7 @@ def cancel_case(case_id: int, actor: User, reason: str) -> Case:
         case = get_case(case_id, actor)
         if case.status not in ("active", "in_force"):
             raise Conflict(f"The case is already {case.status}.")
-        if not can_act_in_lane(actor, case, "bureau"):
+        if not can_cancel_case(actor, case):
             raise Forbidden("Only a supervisor of the case's district may cancel it.")
         rt = runtime()
         bundle = rt.bundle(case.process_id, case.spec_version)

@@ -50,7 +50,7 @@ def attach(case: Case, filename: str, content_type: str, content: bytes, actor: 
 def upload(case_id: int, actor: User, filename: str, content_type: str, content: bytes,
            task_id: int | None = None) -> Document:
     """Attach a file to a case (and optionally one of its tasks) as a person bound to the case."""
-    from ..accounts.permissions import LANE_ROLES
+    from ..accounts.permissions import can_add_document
     from ..audit import service as audit
     from ..cases.service import get_case, transaction
     from ..errors import Forbidden, NotFound
@@ -58,7 +58,7 @@ def upload(case_id: int, actor: User, filename: str, content_type: str, content:
 
     with transaction():
         case = get_case(case_id, actor)
-        if actor.role not in LANE_ROLES.values():
+        if not can_add_document(actor, case):
             raise Forbidden("Only the parties of the case may add documents.")
         task = None
         if task_id is not None:
