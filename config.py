@@ -43,6 +43,9 @@ class Config:
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
     # Bearer tokens live this long; a client signs in again afterwards.
     TOKEN_TTL_HOURS = 12
+    # Reverse proxies in front of the app (gunicorn behind nginx: 1); their X-Forwarded-For gives the
+    # client address that sign-in throttling counts. 0 trusts no header.
+    PROXY_FIX_HOPS = 0
     # Sign-in throttling: failures counted over the window, per account and per client address.
     LOGIN_WINDOW_SECONDS = 900
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
 
@@ -20,6 +21,9 @@ def create_app(config: Any = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(config))
     check_config(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -54,12 +58,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount each feature's routes."""
+    from .accounts.views import bp as auth_web_bp
     from .api import register as register_api
     from .health import bp as health_bp
     from .web import bp as web_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(auth_web_bp)
     register_api(app)
 
 

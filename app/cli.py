@@ -166,3 +166,5 @@ def register(app: Flask) -> None:
     commands: list[Any] = [run_deadlines, due_date, verify_audit, seed_demo, holidays]
     for command in commands:
         app.cli.add_command(command)
+    from .accounts.cli import users_group
+    app.cli.add_command(users_group)

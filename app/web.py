@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from workflows import clock
 
 from .extensions import db
+from .i18n import current_lang
 from .models import Case, CaseTask
 
 bp = Blueprint("web", __name__)
@@ -31,7 +32,7 @@ STAGE_LABELS = {
 
 @bp.get("/")
 def overview() -> Any:
-    lang = "en" if request.args.get("lang") == "en" else "zh"
+    lang = current_lang()
     now = clock.now()
     by_stage = dict(db.session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())
     overdue = dict(db.session.execute(

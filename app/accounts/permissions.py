@@ -7,7 +7,7 @@ one of the case's enterprises; a supervisor of the case's district. Admins see b
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, select, true
+from sqlalchemy import Select, and_, exists, false, or_, select, true
 
 from ..extensions import db
 from ..models import Case, CaseTask, Enterprise, User, case_enterprise
@@ -147,3 +147,23 @@ def can_see_enterprise(user: User, enterprise: Enterprise) -> bool:
 def can_open_case(user: User, district_id: int) -> bool:
     """Supervisors open cases in their own districts."""
     return user.active and user.role == "supervisor" and any(d.id == district_id for d in user.districts)
+
+
+def actionable_tasks_clause(user: User) -> object:
+    """A WHERE clause on CaseTask: the tasks `user` may act on (their role's lane in a case they are bound
+    to) and has not seen claimed by someone else, plus any task assigned to them. Admins act on nothing."""
+    lane = ROLE_LANES.get(user.role)
+    if lane is None or not user.active:
+        return false()
+    return and_(visible_tasks_clause(user), or_(
+        CaseTask.assignee_id == user.id, and_(CaseTask.lane == lane, CaseTask.assignee_id.is_(None))))
+
+
+def can_release_task(user: User, case: Case, task: CaseTask) -> bool:
+    """Giving a task back: its assignee, if still on its side, or a supervisor of the district."""
+    return can_assign_task(user, case) or (task.assignee_id == user.id and can_act_in_lane(user, case, task.lane))
+
+
+def can_open_cases(user: User) -> bool:
+    """Does `user` open cases at all? Asked before any enterprise is looked up, so a refusal reveals nothing."""
+    return user.active and user.role == "supervisor" and bool(user.districts)

@@ -13,6 +13,7 @@ from flask import Flask
 from swagger_ui_bundle import swagger_ui_path
 
 from ..extensions import api, csrf
+from .ids import IdConverter
 
 
 def register(app: Flask) -> None:
@@ -24,6 +25,7 @@ def register(app: Flask) -> None:
     from ..reference.routes import blp as reference_blp
     from ..tasks.routes import blp as tasks_blp
 
+    app.url_map.converters["id"] = IdConverter
     api.init_app(app, spec_kwargs=_spec_kwargs(app))
     for blp in (accounts_blp, users_blp, enterprises_blp, cases_blp, tasks_blp, reference_blp):
         api.register_blueprint(blp)

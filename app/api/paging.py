@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 
 from ..extensions import db
 
@@ -37,7 +37,9 @@ def page_schema(item: type[Schema]) -> type[Schema]:
 
 def paginate(query: Select[Any], page: int, per_page: int, scalars: bool = True) -> dict[str, Any]:
     """Run `query` for one page and count all its rows; the caller's ORDER BY must be total."""
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    # Count over the query's FROM and WHERE only: no wide columns (a case's workflow blob) are read.
+    counted = query.order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True)
+    total = db.session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
     result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     items = list(result.unique().scalars() if scalars else result.all())
     return {"items": items, "total": total, "page": page, "per_page": per_page,

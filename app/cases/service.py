@@ -25,11 +25,18 @@ from workflows import clock
 from workflows.engine import Action, Snapshot, TaskNotAvailable
 from workflows.rulesets import DEFAULT_RULE_SET, RuleSet, UnknownRuleSet, get_rule_set
 
-from ..accounts.permissions import can_act_in_lane, can_cancel_case, can_open_case, can_see_case
+from ..accounts.permissions import (
+    can_act_in_lane,
+    can_cancel_case,
+    can_open_case,
+    can_open_cases,
+    can_see_case,
+    visible_enterprises_clause,
+)
 from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..models import Case, CaseTask, Document, Enterprise, User, WageGuideline
+from ..models import Campaign, Case, CaseTask, Document, Enterprise, StoredRuleSet, User, WageGuideline
 from .engine_registry import runtime
 from .forms import FORMS, FormContext, to_json
 
@@ -56,11 +63,11 @@ def transaction() -> Iterator[None]:
         db.session.commit()
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
-        raise Conflict("The case was changed by someone else meanwhile; reload and try again.") from exc
+        raise Conflict("Someone else changed this meanwhile, or it already exists; reload and try again.") from exc
     except OperationalError as exc:
         db.session.rollback()
         if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
-            raise Conflict("The case is being changed by someone else; try again.") from exc
+            raise Conflict("Someone else is changing this right now; try again.") from exc
         raise
     except BaseException:
         db.session.rollback()
@@ -71,21 +78,33 @@ def transaction() -> Iterator[None]:
 
 # ---------------------------------------------------------------------------- open
 def open_case(*, enterprise_ids: Sequence[int], actor: User | None, rule_set: str | None = None,
-              title: str | None = None) -> Case:
-    """Open a negotiation case for one enterprise, or several for a regional/industry negotiation."""
+              title: str | None = None, campaign_id: int | None = None) -> Case:
+    """Open a negotiation case for one enterprise, or several for a regional/industry negotiation.
+
+    The actor's role is checked before any enterprise is looked up, and an enterprise the actor may
+    not see is as unknown as a missing one: a refusal never tells that a foreign enterprise exists.
+    """
     with transaction():
-        enterprises = _enterprises(enterprise_ids)
+        if actor is not None and not can_open_cases(actor):
+            raise Forbidden("Only a supervisor of the enterprise's district may open its case.")
+        enterprises = _enterprises(enterprise_ids, actor)
         if actor is not None and not can_open_case(actor, enterprises[0].district_id):
             raise Forbidden("Only a supervisor of the enterprise's district may open its case.")
-        case = _open(enterprises, actor, rule_set or DEFAULT_RULE_SET, title, previous=None)
+        if campaign_id is not None and db.session.get(Campaign, campaign_id) is None:
+            raise Invalid("Unknown campaign.", {"campaign_id": [f"No campaign with id {campaign_id}."]})
+        case = _open(enterprises, actor, rule_set or DEFAULT_RULE_SET, title, previous=None,
+                     campaign_id=campaign_id)
     return case
 
 
-def _enterprises(ids: Sequence[int]) -> list[Enterprise]:
+def _enterprises(ids: Sequence[int], actor: User | None) -> list[Enterprise]:
     unique = list(dict.fromkeys(ids))
     if not unique:
         raise Invalid("Name at least one enterprise.", {"enterprise_ids": ["Name at least one enterprise."]})
-    rows = db.session.execute(select(Enterprise).where(Enterprise.id.in_(unique))).scalars().all()
+    query = select(Enterprise).where(Enterprise.id.in_(unique))
+    if actor is not None:
+        query = query.where(visible_enterprises_clause(actor))
+    rows = db.session.execute(query).scalars().all()
     by_id = {e.id: e for e in rows}
     missing = [i for i in unique if i not in by_id]
     if missing:
@@ -98,14 +117,18 @@ def _enterprises(ids: Sequence[int]) -> list[Enterprise]:
 
 
 def _rule_set(name: str) -> RuleSet:
+    """A built-in rule set, else a local one an administrator stored; the case snapshots whichever it gets."""
     try:
         return get_rule_set(name)
     except UnknownRuleSet as exc:
+        stored = db.session.execute(select(StoredRuleSet).where(StoredRuleSet.name == name)).scalar()
+        if stored is not None:
+            return RuleSet.from_dict(stored.definition)
         raise Invalid("Unknown rule set.", {"rule_set": [str(exc.args[0])]}) from exc
 
 
 def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str, title: str | None,
-          previous: Case | None) -> Case:
+          previous: Case | None, campaign_id: int | None = None) -> Case:
     """Start the workflow and write the case with its first task rows, inside the caller's transaction."""
     rs = _rule_set(rule_set_name)
     rt = runtime()
@@ -130,6 +153,7 @@ def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str,
         opened_at=now,
         opened_by_id=actor.id if actor else None,
         previous_case_id=previous.id if previous else None,
+        campaign_id=campaign_id,
         enterprises=enterprises,
         tasks=[],  # a new case has no rows yet: say so, rather than let the ORM ask the database
     )
@@ -138,7 +162,8 @@ def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str,
     db.session.flush()  # one INSERT with the final columns; the audit event needs the id
     audit.record("case_opened", {"ref": case.ref, "rule_set": rs.name, "spec_version": bundle.version,
                                  "enterprise_ids": [e.id for e in enterprises],
-                                 "previous_case_id": case.previous_case_id, "effects": effects},
+                                 "previous_case_id": case.previous_case_id, "campaign_id": case.campaign_id,
+                                 "effects": effects},
                  actor=actor, case=case)
     return case
 
@@ -201,6 +226,11 @@ def complete_task(case_id: int, task_id: int, raw: dict[str, Any], actor: User,
             raise Conflict(f"This task is already {row.state}.", task_state=row.state)
         if not can_act_in_lane(actor, case, row.lane):
             raise Forbidden(f"Only the {row.lane} side of this case may do this step.")
+        if row.assignee_id not in (None, actor.id):
+            holder = db.session.get(User, row.assignee_id)
+            name = holder.display_name if holder else "someone else"
+            raise Conflict(f"This task is claimed by {name}.",
+                           assignee={"id": row.assignee_id, "display_name": name})
         rt = runtime()
         rt.refresh_holidays()
         rs = RuleSet.from_dict(case.rules)

@@ -6,7 +6,7 @@ from .campaigns import Campaign
 from .cases import Case, CaseTask, Comment, ProcessVersion, case_enterprise
 from .documents import Document
 from .enterprises import Enterprise
-from .reference import Holiday, WageGuideline
+from .reference import Holiday, StoredRuleSet, WageGuideline
 
 __all__ = [
     "ROLES",
@@ -22,6 +22,7 @@ __all__ = [
     "Holiday",
     "LoginAttempt",
     "ProcessVersion",
+    "StoredRuleSet",
     "User",
     "WageGuideline",
     "case_enterprise",

@@ -1,15 +1,16 @@
-"""Reference data an administrator maintains: wage guidelines and the holiday table."""
+"""Reference data an administrator maintains: wage guidelines, the holiday table and local rule sets."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Boolean, Date, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UtcDateTime
+from .types import JsonType, UtcDateTime
 
 
 class WageGuideline(db.Model):
@@ -29,4 +30,19 @@ class Holiday(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StoredRuleSet(db.Model):
+    """A local rule set an administrator defined as data (`RuleSet.to_dict()`), beside the built-in ones.
+
+    Cases copy the definition when they open, so editing a row never moves a running case's deadlines.
+    """
+
+    __tablename__ = "rule_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -226,6 +226,8 @@ def test_after_a_review_objection_both_chiefs_must_sign_the_renegotiated_agreeme
 
 def test_a_regional_case_stays_within_one_district(world):
     """A case belongs to one district's supervisors: enterprises of two districts are refused, nothing saved."""
+    world.supervisor.districts.append(world.other_district)  # sees both, so the district rule is what refuses
+    db.session.commit()
     with pytest.raises(Invalid) as refused_, clock.frozen_at(at("2026-03-02")):
         service.open_case(enterprise_ids=[world.enterprise.id, world.other_enterprise.id], actor=world.supervisor)
     assert refused_.value.errors == {
