@@ -150,12 +150,13 @@ def can_open_case(user: User, district_id: int) -> bool:
 
 
 def actionable_tasks_clause(user: User) -> object:
-    """A WHERE clause on CaseTask: the tasks `user` may act on (their role's lane in a case they are bound
-    to) and has not seen claimed by someone else, plus any task assigned to them. Admins act on nothing."""
+    """A WHERE clause on CaseTask joined to its Case: the tasks `user` may act on (their role's lane in a case
+    they are bound to) that nobody else has claimed, plus any task assigned to them. Admins act on nothing."""
     lane = ROLE_LANES.get(user.role)
     if lane is None or not user.active:
         return false()
-    return and_(visible_tasks_clause(user), or_(
+    # The caller's query joins the task's case: test visibility on that row, not through a second IN (...).
+    return and_(visible_cases_clause(user), or_(
         CaseTask.assignee_id == user.id, and_(CaseTask.lane == lane, CaseTask.assignee_id.is_(None))))
 
 

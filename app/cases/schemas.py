@@ -135,7 +135,7 @@ class CaseDetailSchema(CaseSummarySchema):
     closed_at = fields.AwareDateTime(allow_none=True, required=True)
     previous_case_id = fields.Integer(allow_none=True, required=True)
     campaign_id = fields.Integer(allow_none=True, required=True)
-    wage_increase_pct = fields.Decimal(as_string=True, allow_none=True, required=True)
+    wage_increase_pct = fields.Decimal(places=2, as_string=True, allow_none=True, required=True)
     guideline_position = fields.String(allow_none=True, required=True)
     signed_on = fields.Date(allow_none=True, required=True)
     effective_on = fields.Date(allow_none=True, required=True)

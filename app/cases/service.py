@@ -60,7 +60,13 @@ def transaction() -> Iterator[None]:
         # One flush at commit: fewer round trips, and the case's version moves once per change.
         with db.session.no_autoflush:
             yield
-        db.session.commit()
+        # What was just written is what the answer shows: keep it, instead of reading it all back.
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         raise Conflict("Someone else changed this meanwhile, or it already exists; reload and try again.") from exc

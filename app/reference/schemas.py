@@ -35,7 +35,7 @@ def _percent(description: str = "", **kwargs: Any) -> fields.Decimal:
 
 def _percent_out(**kwargs: Any) -> fields.Decimal:
     """A percentage out: a string with two decimals, exact ("6.50")."""
-    return fields.Decimal(as_string=True, metadata={"type": "string", "example": "6.50"}, **kwargs)
+    return fields.Decimal(places=2, as_string=True, metadata={"type": "string", "example": "6.50"}, **kwargs)
 
 
 class GuidelineSchema(Schema):

@@ -24,6 +24,7 @@ from ..accounts.permissions import (
     can_assign_task,
     can_claim_task,
     can_release_task,
+    visible_cases_clause,
     visible_tasks_clause,
 )
 from ..api.paging import paginate
@@ -75,7 +76,7 @@ def _overdue(now: datetime) -> Any:
 def inbox_query(user: User, args: dict[str, Any], now: datetime) -> Select[Any]:
     """The tasks of the inbox filters, due first (overdue on top, no deadline last), with case and assignee."""
     mine = args.get("scope", "mine") == "mine"
-    clauses = [actionable_tasks_clause(user) if mine else visible_tasks_clause(user)]
+    clauses = [actionable_tasks_clause(user) if mine else visible_cases_clause(user)]  # Case is joined below
     state = args.get("state") or ("ready" if mine else None)
     if state:
         clauses.append(CaseTask.state == state)
@@ -134,6 +135,10 @@ def _prefill(row: CaseTask) -> dict[str, Any]:
 def get_task(task_id: int, user: User) -> TaskDetail:
     """A task with its form's JSON Schema and what the caller may do with it (NotFound if its case is hidden)."""
     row, assignee = _find(task_id, user)
+    return _detail(row, assignee, user)
+
+
+def _detail(row: CaseTask, assignee: User | None, user: User) -> TaskDetail:
     case = row.case
     ready = row.state == "ready"
     free = row.assignee_id in (None, user.id)
@@ -254,8 +259,8 @@ def complete(task_id: int, user: User, data: dict[str, Any], expected_version: i
     case_id = row.case_id
     with explaining(case_id):
         done = cases.complete_task(case_id, row.id, data, user, expected_version)
-    next_tasks = db.session.execute(
-        select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.state == "ready").order_by(CaseTask.id)
-    ).scalars().all()
-    return {"task": get_task(task_id, user), "case": done.case, "warnings": done.warnings,
-            "next_tasks": list(next_tasks)}
+    # The service kept what it wrote: answer from it, without reading the case back.
+    holder = db.session.get(User, done.task.assignee_id) if done.task.assignee_id is not None else None
+    next_tasks = [t for t in done.case.tasks if t.state == "ready"]
+    return {"task": _detail(done.task, holder, user), "case": done.case, "warnings": done.warnings,
+            "next_tasks": next_tasks}
