@@ -74,6 +74,9 @@ def seed(database_url: str, cases: int) -> None:
                 db.session.remove()
         print(f"seeded {cases} cases in {time.perf_counter() - started:.1f} s")
         db.session.remove()
+        with db.engine.connect() as conn:  # planner statistics, as autovacuum would have them by now
+            conn.execute(text("ANALYZE"))
+            conn.commit()
         db.engine.dispose()
 
 

@@ -34,7 +34,7 @@ from ..accounts.permissions import (
     visible_enterprises_clause,
 )
 from ..audit import service as audit
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
 from ..models import Campaign, Case, CaseTask, Document, Enterprise, StoredRuleSet, User, WageGuideline
 from .engine_registry import runtime
@@ -270,19 +270,8 @@ def _validate(row: CaseTask, raw: dict[str, Any], ctx: FormContext) -> tuple[dic
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": list(exc.messages)}
         if exc.field_name and exc.field_name != "_schema" and not isinstance(exc.messages, dict):
             errors = {exc.field_name: list(exc.messages)}
-        raise Invalid("The form has errors.", _flatten(errors)) from exc
+        raise Invalid("The form has errors.", field_errors(errors)) from exc
     return to_json(loaded), [w.as_dict() for w in warnings]
-
-
-def _flatten(errors: dict[str, Any]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in errors.items():
-        if isinstance(value, dict):
-            for sub, messages in _flatten(value).items():
-                out[f"{key}.{sub}"] = messages
-        else:
-            out[str(key)] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    return out
 
 
 # ---------------------------------------------------------------------------- timers
