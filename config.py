@@ -60,6 +60,26 @@ class Config:
     # Argon2id cost: about 50 ms and 64 MiB per sign-in on the reference machine.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_KIB = 65536
+    # E-mail: off by default; the outbox is still written, so nothing is lost when it is switched on.
+    MAIL_ENABLED = False
+    # The SMTP relay the outbox is sent through (plain SMTP, or STARTTLS when asked).
+    MAIL_SERVER = "127.0.0.1"
+    # Port of the relay: 25 plain, 587 submission with STARTTLS.
+    MAIL_PORT = 25
+    # Upgrade the connection with STARTTLS before sending (and before any login).
+    MAIL_USE_STARTTLS = False
+    # Login to the relay; an empty user name sends without logging in.
+    MAIL_USERNAME = ""
+    # Password of MAIL_USERNAME (set it through WAGECASE_MAIL_PASSWORD, never in the file).
+    MAIL_PASSWORD = ""
+    # The From address of every message.
+    MAIL_SENDER = "wagecase@localhost"
+    # Seconds each SMTP operation may take before the attempt counts as failed.
+    MAIL_TIMEOUT_SECONDS = 10
+    # Failed attempts (retried 1, 2, 4, ... minutes apart, at most an hour) before a message is marked failed.
+    MAIL_MAX_ATTEMPTS = 8
+    # Messages one run of the sender handles at most.
+    MAIL_BATCH = 100
 
 
 class DevelopmentConfig(Config):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -161,6 +162,39 @@ def holidays_list(year: int | None) -> None:
         click.echo(f"{row.day.isoformat()}\t{'workday' if row.is_workday else 'off'}\t{row.name}")
 
 
+@holidays.command("import")
+@click.option("--year", "years", type=click.IntRange(1, 9999), multiple=True,
+              help="A year chinese-calendar knows; repeat for several.")
+@click.option("--csv", "csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A file with the header date,kind,name (or 日期,类型,名称); kind is holiday/workday (休/班).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; save nothing.")
+@with_appcontext
+def holidays_import(years: tuple[int, ...], csv_file: Path | None, dry_run: bool) -> None:
+    """Load whole years into the table, from chinese-calendar or from a CSV of a newly announced year."""
+    from .errors import Conflict
+    from .reference.holiday_import import ImportRefused, import_entries, package_entries, read_csv
+
+    if bool(years) == (csv_file is not None):
+        raise click.UsageError("give --year (one or more) or --csv FILE, not both")
+    try:
+        source = read_csv(csv_file) if csv_file is not None else package_entries(years)
+        result = import_entries(source, actor=None, dry_run=dry_run)
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo("nothing saved", err=True)
+        sys.exit(1)
+    except Conflict as exc:
+        click.echo(f"{exc.message} Nothing saved.", err=True)
+        sys.exit(1)
+    for line in result.summary():
+        click.echo(line)
+    if dry_run:
+        for change in result.changes:
+            click.echo(f"  would {change}")
+        click.echo("dry run: nothing saved")
+
+
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
     commands: list[Any] = [run_deadlines, due_date, verify_audit, seed_demo, holidays]
@@ -168,3 +202,5 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
     from .accounts.cli import users_group
     app.cli.add_command(users_group)
+    from .notifications.cli import send_mail
+    app.cli.add_command(send_mail)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, exists, false, or_, select, true
 
 from ..extensions import db
-from ..models import Case, CaseTask, Enterprise, User, case_enterprise
+from ..models import Case, CaseTask, Enterprise, Notification, User, case_enterprise
 from ..models.accounts import user_district, user_enterprise
 
 LANE_ROLES = {"instructor": "instructor", "union": "union_rep", "enterprise": "enterprise_rep",
@@ -168,3 +168,13 @@ def can_release_task(user: User, case: Case, task: CaseTask) -> bool:
 def can_open_cases(user: User) -> bool:
     """Does `user` open cases at all? Asked before any enterprise is looked up, so a refusal reveals nothing."""
     return user.active and user.role == "supervisor" and bool(user.districts)
+
+
+def visible_notifications_clause(user: User) -> object:
+    """A WHERE clause on Notification: a user's notifications are theirs alone, administrators' included.
+
+    A notification may quote a case, a deadline or a person; it was written for one reader.
+    """
+    if not user.active:
+        return false()
+    return Notification.user_id == user.id

@@ -6,6 +6,7 @@ from .campaigns import Campaign
 from .cases import Case, CaseTask, Comment, ProcessVersion, case_enterprise
 from .documents import Document
 from .enterprises import Enterprise
+from .notifications import Notification, OutboxMessage
 from .reference import Holiday, StoredRuleSet, WageGuideline
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "Enterprise",
     "Holiday",
     "LoginAttempt",
+    "Notification",
+    "OutboxMessage",
     "ProcessVersion",
     "StoredRuleSet",
     "User",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from app.accounts import tokens
 from app.documents import service as documents
 from app.extensions import db
 from app.models import Case, CaseTask, Comment, User
+from app.notifications.service import notify
 from tests.conftest import World, make_user
 from tests.helpers import open_case
 from tests.service.flows import step, walk_until
@@ -41,6 +42,10 @@ class MatrixWorld:
     doc_b: int = 0
     comment_a: int = 0
     comment_b: int = 0
+    # Notifications are per user, so "own" depends on who calls: `_call` sets `caller` before building the path.
+    caller: str | None = None
+    notification_own: dict[str, int] = field(default_factory=dict)
+    notification_b: int = 0
 
     def user(self, role: str) -> User:
         w = self.world
@@ -68,6 +73,10 @@ class MatrixWorld:
     def user_id(self, target: str) -> int:
         return self.pick(target, self.world.union.id, self.world.other_union.id)
 
+    def notification_id(self, target: str) -> int:
+        """The calling user's own notification; foreign: district 2's union rep's."""
+        return self.pick(target, self.notification_own.get(self.caller or "", MISSING_ID), self.notification_b)
+
     @staticmethod
     def _task(case: Case, bpmn_id: str) -> int:
         return db.session.query(CaseTask.id).filter_by(case_id=case.id, bpmn_id=bpmn_id, state="ready").scalar()
@@ -86,6 +95,10 @@ def mworld(world: World) -> MatrixWorld:
     db.session.add_all([ca, cb])
     db.session.commit()
     mw.comment_a, mw.comment_b = ca.id, cb.id
+    own = {role: notify(mw.user(role), "matrix", "own", "own")[0] for role in ROLES}
+    foreign = notify(world.other_union, "matrix", "foreign", "foreign")[0]
+    db.session.commit()
+    mw.notification_own, mw.notification_b = {role: n.id for role, n in own.items()}, foreign.id
     return mw
 
 
@@ -102,6 +115,7 @@ def _open_other(world: World) -> Case:
 
 
 def _call(api: ApiClient, entry: Entry, mw: MatrixWorld, role: str | None, target: str) -> int:
+    mw.caller = role
     url = entry.path(mw, target)
     kwargs: dict[str, Any] = {}
     if entry.body is not None:
