@@ -7,9 +7,8 @@ one of the case's enterprises; a supervisor of the case's district. Admins see b
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 
-from ..extensions import db
 from ..models import Case, CaseTask, Enterprise, Notification, User, case_enterprise
 from ..models.accounts import user_district, user_enterprise
 
@@ -35,11 +34,6 @@ def visible_cases_clause(user: User) -> object:
             .where(case_enterprise.c.case_id == Case.id, user_enterprise.c.user_id == user.id)
         )
     return false()
-
-
-def visible_cases(user: User) -> Select[tuple[Case]]:
-    """SELECT of the cases `user` may see."""
-    return select(Case).where(visible_cases_clause(user))
 
 
 def is_bound(user: User, case: Case) -> bool:
@@ -137,11 +131,6 @@ def can_manage_reference(user: User) -> bool:
 def can_act_in_lane(user: User, case: Case, lane: str) -> bool:
     """May `user` complete a task of `lane` in `case`? Admins never act on cases."""
     return user.role != "admin" and LANE_ROLES.get(lane) == user.role and is_bound(user, case)
-
-
-def can_see_enterprise(user: User, enterprise: Enterprise) -> bool:
-    return bool(db.session.execute(
-        select(Enterprise.id).where(Enterprise.id == enterprise.id, visible_enterprises_clause(user))).scalar())
 
 
 def can_open_case(user: User, district_id: int) -> bool:

@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
     from ..tasks.routes import blp as tasks_blp
 
     app.url_map.converters["id"] = IdConverter
-    api.init_app(app, spec_kwargs=_spec_kwargs(app))
+    api.init_app(app, spec_kwargs=SPEC)
     for blp in (accounts_blp, users_blp, enterprises_blp, cases_blp, tasks_blp, reference_blp, notifications_blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only: no ambient cookie, so no cross-site forgery
@@ -36,10 +36,10 @@ def register(app: Flask) -> None:
     app.register_blueprint(assets)
 
 
-def _spec_kwargs(app: Flask) -> dict[str, Any]:
-    return {
-        "info": {"description": "Collective wage negotiation cases: every action of the product. "
-                                "Sign in with POST /api/v1/auth/tokens and send `Authorization: Bearer <token>`."},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearer": []}],
-    }
+# The document's description and the bearer scheme every operation requires unless marked public.
+SPEC: dict[str, Any] = {
+    "info": {"description": "Collective wage negotiation cases: every action of the product. "
+                            "Sign in with POST /api/v1/auth/tokens and send `Authorization: Bearer <token>`."},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+}
