@@ -80,12 +80,28 @@ class Config:
     MAIL_MAX_ATTEMPTS = 8
     # Messages one run of the sender handles at most.
     MAIL_BATCH = 100
+    # Seconds between two runs of the mail sender in the scheduler.
+    MAIL_SEND_SECONDS = 60
+    # Run the deadline scheduler inside the web process (started by its first request): right for
+    # one machine on SQLite. Production runs `flask run-scheduler` as its own process instead.
+    SCHEDULER_IN_WEB = False
+    # Seconds between two deadline sweeps (fire due timers, reminders, overdue, digests).
+    DEADLINE_SWEEP_SECONDS = 60
+    # Remind the people who owe a step this many days before its due day (at REMINDER_HOUR).
+    REMINDER_DAYS: ClassVar[list[int]] = [3, 1]
+    # Bureau-local hour at which reminders go out on their day.
+    REMINDER_HOUR = 8
+    # Bureau-local hour from which each supervisor gets the day's digest of overdue and soon-due steps.
+    DIGEST_HOUR = 8
+    # The digest lists the steps due within this many days too.
+    DIGEST_SOON_DAYS = 3
 
 
 class DevelopmentConfig(Config):
     """The laptop default: embedded SQLite under instance/."""
 
     ENV_NAME = "development"
+    SCHEDULER_IN_WEB = True
 
 
 class TestingConfig(Config):

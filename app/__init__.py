@@ -29,6 +29,7 @@ def create_app(config: Any = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_engine(app)
+    register_scheduler(app)
     return app
 
 
@@ -89,6 +90,14 @@ def register_engine(app: Flask) -> None:
 
     logging.getLogger("spiff").setLevel(logging.WARNING)
     init_engine(app)
+
+
+def register_scheduler(app: Flask) -> None:
+    """On the single-machine default, the deadline jobs run inside the web process."""
+    if app.config["SCHEDULER_IN_WEB"]:
+        from .deadlines.scheduler import start_in_web
+
+        start_in_web(app)
 
 
 @event.listens_for(Engine, "connect")

@@ -1,9 +1,9 @@
-"""Operator commands: flask seed-demo, run-deadlines, due-date, verify-audit, holidays."""
+"""Operator commands: flask seed-demo, due-date, verify-audit, holidays (each feature adds its own)."""
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,37 +11,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from workflows import clock
 from workflows.calendar import compute_due
 from workflows.rulesets import CLOCK_NAMES, RULE_SETS, UnknownRuleSet, get_rule_set
-
-
-def _parse_instant(value: str) -> datetime:
-    """An ISO date or datetime; naive values are read in the bureau's time zone."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or datetime", param_hint="'--as-of'") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=clock.zone())
-    return parsed.astimezone(UTC)
-
-
-@click.command("run-deadlines")
-@click.option("--as-of", "as_of", default=None, help="Fire timers due by this ISO datetime (default: now).")
-@click.option("--force", is_flag=True, help="Allow an --as-of in the future (fires deadlines early).")
-@with_appcontext
-def run_deadlines(as_of: str | None, force: bool) -> None:
-    """Fire every statutory timer that is due."""
-    from .cases.service import run_due_timers
-
-    instant = _parse_instant(as_of) if as_of else clock.now()
-    if instant > clock.now() and not force:
-        raise click.BadParameter(
-            f"{instant.isoformat()} is in the future: firing deadlines early cannot be undone; add --force "
-            "if you mean it (demos, rehearsals)", param_hint="'--as-of'")
-    advanced = run_due_timers(instant)
-    click.echo(f"{advanced} case(s) advanced by timers due by {instant.isoformat()}")
 
 
 @click.command("due-date")
@@ -197,10 +168,13 @@ def holidays_import(years: tuple[int, ...], csv_file: Path | None, dry_run: bool
 
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
-    commands: list[Any] = [run_deadlines, due_date, verify_audit, seed_demo, holidays]
+    commands: list[Any] = [due_date, verify_audit, seed_demo, holidays]
     for command in commands:
         app.cli.add_command(command)
     from .accounts.cli import users_group
     app.cli.add_command(users_group)
     from .notifications.cli import send_mail
     app.cli.add_command(send_mail)
+    from .deadlines.cli import run_deadlines, run_scheduler
+    app.cli.add_command(run_deadlines)
+    app.cli.add_command(run_scheduler)

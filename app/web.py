@@ -12,22 +12,13 @@ from sqlalchemy import func, select
 
 from workflows import clock
 
+from .cases.labels import STAGE_LABELS
 from .extensions import db
 from .i18n import current_lang
 from .models import Case, CaseTask
 
 bp = Blueprint("web", __name__)
 
-STAGE_LABELS = {
-    "assignment": ("指派指导员", "Instructor assignment"), "proposal": ("协商要约", "Proposal"),
-    "response": ("书面回应", "Response"), "teams": ("产生协商代表", "Representatives"),
-    "preparation": ("协商准备", "Preparation"), "negotiation": ("协商会议", "Negotiation"),
-    "coordination": ("协调处理", "Coordination"), "draft": ("协议草案", "Draft"),
-    "vote": ("职代会表决", "Congress vote"), "signature": ("首席代表签字", "Signature"),
-    "filing": ("报送备案", "Filing"), "review": ("审查", "Review"), "publication": ("公布", "Publication"),
-    "in_force": ("协议生效", "In force"), "completed": ("已完成", "Completed"), "closed": ("已结案", "Closed"),
-    "cancelled": ("已撤销", "Cancelled"),
-}
 
 
 @bp.get("/")

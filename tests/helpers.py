@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from app.cases import service
+from app.deadlines.jobs import fire_due_timers
 from app.extensions import db
 from app.models import Case, CaseTask, User
 from workflows import clock
@@ -36,7 +37,7 @@ def open_case(world: Any, on: date | str = "2026-03-02", **kwargs: Any) -> Case:
 
 def fire(on: date | str, hour: int = 1) -> int:
     """Run the deadline job as of `on` at `hour` o'clock, bureau time."""
-    return service.run_due_timers(at(on, hour))
+    return fire_due_timers(at(on, hour)).cases_advanced
 
 
 def team(prefix: str, size: int = 3, experts: int = 0) -> dict[str, Any]:

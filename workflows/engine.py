@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
@@ -72,6 +73,18 @@ class Action:
     data: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class FiredTimer:
+    """A timer that fired in this change, named as the diagram names it, for the people told about it."""
+
+    bpmn_id: str
+    name: str
+    name_zh: str
+    # The case moved on because of it (a timer in the flow, or one that interrupted its step), as
+    # opposed to a timer that only marks its step late while the step stays open.
+    moved_case: bool
+
+
 @dataclass
 class Snapshot:
     """What the read model needs after a change, computed while the workflow is in memory."""
@@ -84,6 +97,7 @@ class Snapshot:
     actions: list[Action] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
     escalations: list[str] = field(default_factory=list)
+    fired_timers: list[FiredTimer] = field(default_factory=list)
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -171,6 +185,32 @@ class Engine:
         """Fire every timer whose instant has passed on the clock and run on."""
         return self._advance(wf, bundle, rule_set, wf.refresh_timers)
 
+    def extend_timer(self, wf: BpmnWorkflow, bundle: ProcessBundle, rule_set: RuleSet, timer_id: str,
+                     instant: str, record: Mapping[str, Any]) -> Snapshot:
+        """Move a waiting timer to a later `instant` (ISO) and remember why, on the timer itself.
+
+        The engine compares `event_value` with the clock, so changing it is the whole extension; the
+        record is kept beside it and joins the timer's explanation from then on. Nothing runs.
+        """
+        task = self.waiting_timer(wf, timer_id)
+        with pinned(rule_set):
+            before = {t.id for t in all_tasks(wf) if t.state == TaskState.COMPLETED}
+            task.internal_data["event_value"] = instant
+            task.internal_data["extensions"] = [*task.internal_data.get("extensions", []), dict(record)]
+            return self._read(wf, bundle, before)
+
+    def waiting_timer(self, wf: BpmnWorkflow, timer_id: str) -> Any:
+        """The timer task with this id while it waits, or TaskNotAvailable."""
+        try:
+            task = wf.get_task_from_id(UUID(str(timer_id)))
+        except Exception as exc:
+            raise TaskNotAvailable("unknown", f"no timer {timer_id} in this case") from exc
+        if task is None or not is_timer(task):
+            raise TaskNotAvailable("unknown", f"no timer {timer_id} in this case")
+        if task.state != TaskState.WAITING:
+            raise TaskNotAvailable("not_waiting", f"{task.task_spec.bpmn_name} is no longer running")
+        return task
+
     def cancel(self, wf: BpmnWorkflow) -> None:
         """Cancel the instance: every waiting task and timer is dropped."""
         wf.cancel()
@@ -233,7 +273,7 @@ class Engine:
         )
 
     def _read(self, wf: BpmnWorkflow, bundle: ProcessBundle, before: set[Any]) -> Snapshot:
-        ready, timers, actions, fired, escalations = [], [], [], [], []
+        ready, timers, actions, fired, escalations, fired_timers = [], [], [], [], [], []
         outcome = None
         stage_from_waiting = ""
         stage_from_done: tuple[float, str] = (-1.0, "")
@@ -256,6 +296,9 @@ class Engine:
                         actions.append(Action(props["action"], spec.bpmn_id, dict(task.data)))
                     if is_timer(task):
                         fired.append(spec.bpmn_id)
+                        name = spec.bpmn_name or spec.bpmn_id
+                        moved = not isinstance(spec, BoundaryEvent) or bool(spec.cancel_activity)
+                        fired_timers.append(FiredTimer(spec.bpmn_id, name, props.get("name_zh", name), moved))
                     if props.get("escalation"):
                         escalations.append(props["escalation"])
         ready.sort(key=lambda r: r.bpmn_id)
@@ -263,4 +306,5 @@ class Engine:
         stage = ready[0].stage if ready else stage_from_waiting or stage_from_done[1]
         if completed:
             outcome = outcome or "completed"
-        return Snapshot(ready, timers, completed, outcome if completed else None, stage, actions, fired, escalations)
+        return Snapshot(ready, timers, completed, outcome if completed else None, stage, actions, fired, escalations,
+                        fired_timers)

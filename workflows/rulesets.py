@@ -94,6 +94,11 @@ CLOCK_LABELS: Mapping[str, ClockLabel] = MappingProxyType(
 )
 
 
+# A clock the law lets the bureau extend once, and the clock that bounds the extension: the
+# coordination period of 30 days may be extended once by at most 15 days (CCP 52).
+EXTENSION_CLOCKS: Mapping[str, str] = MappingProxyType({"coordination": "coordination_extension"})
+
+
 class UnknownRuleSet(KeyError):
     """Raised for a rule-set name that is not built in; a KeyError so mapping-style callers work."""
 
@@ -146,6 +151,12 @@ class RuleSet:
             return self.clocks[name]
         except KeyError:
             raise KeyError(f"rule set {self.name!r} has no clock {name!r}") from None
+
+    def extension_rule(self, name: str) -> ClockRule | None:
+        """The rule bounding the one extension the law allows for clock `name`, or None if it allows none."""
+        bound = EXTENSION_CLOCKS.get(name)
+        rule = self.clocks.get(bound) if bound else None
+        return rule if rule is not None and rule.enabled else None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able snapshot (fractions as "2/3") for storing on a case."""
@@ -311,3 +322,19 @@ def explain(clock: str, due: DueDate, rule_set: RuleSet, lang: str = "en") -> st
             body += f" (no holiday data for {_join_en(years)}: weekends only)"
         return head + body
     raise ValueError(f"unsupported language {lang!r}; use 'en' or 'zh'")
+
+
+def explain_extension(due: DueDate, reason: str | None, lang: str = "en") -> str:
+    """One sentence for an extension granted: by how much, to which day, past which holiday, and why."""
+    code = lang.lower().replace("_", "-")
+    if code == "zh" or code.startswith("zh-"):
+        text = f"延长 {due.amount} {_UNITS_ZH[due.unit]}至 {due.due.isoformat()}"
+        if due.rolled_past_zh:
+            text += f"，遇{'、'.join(due.rolled_past_zh)}顺延"
+        return text + (f"（理由：{reason}）" if reason else "（依规定延长）")
+    singular, plural = _UNITS_EN[due.unit]
+    text = f"extended by {due.amount} {singular if due.amount == 1 else plural} to {due.due.isoformat()}"
+    if due.rolled_past:
+        names = ["the weekend" if n == WEEKEND else n for n in due.rolled_past]
+        text += f", rolled past {_join_en(names)}"
+    return text + (f" (reason: {reason})" if reason else " (as the rules allow)")

@@ -165,11 +165,15 @@ class ScriptEnvironment:
     def _instant(self, day: date) -> str:
         return datetime.combine(day, time.min, clock.zone()).isoformat()
 
+    def end_of(self, day: date) -> str:
+        """Timer instant of a deadline falling on `day`: the end of that day in the bureau's time zone."""
+        return self._instant(day + timedelta(days=1))
+
     def deadline(self, clock_name: str, start: date | str, rules: str | Mapping[str, Any],
                  amount: int | None = None) -> str:
         """Timer instant of a deadline: the end of the due day in the bureau's time zone."""
         _, _, due = self.due(clock_name, start, rules, amount)
-        return NO_DEADLINE if due is None else self._instant(due.due + timedelta(days=1))
+        return NO_DEADLINE if due is None else self.end_of(due.due)
 
     def opens(self, clock_name: str, start: date | str, rules: str | Mapping[str, Any],
               amount: int | None = None) -> str:

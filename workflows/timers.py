@@ -22,6 +22,7 @@ class PendingTimer:
     interrupting: bool
     attached_to: str | None
     explanation: dict[str, Any] | None
+    name: str = ""
 
 
 def is_timer(task: Any) -> bool:
@@ -52,6 +53,9 @@ def read_timer(task: Any, env: ScriptEnvironment) -> PendingTimer:
         explanation = explained if isinstance(explained, dict) else None
     except (KeyError, TypeError, ValueError):
         explanation = None
+    extensions = task.internal_data.get("extensions")
+    if explanation is not None and extensions:
+        explanation = with_extensions(explanation, extensions)
     spec = task.task_spec
     attached = None
     interrupting = True
@@ -60,4 +64,16 @@ def read_timer(task: Any, env: ScriptEnvironment) -> PendingTimer:
         for sibling in task.parent.children:
             if not isinstance(sibling.task_spec, BoundaryEvent):
                 attached = sibling.task_spec.bpmn_id
-    return PendingTimer(str(task.id), spec.bpmn_id, instant, interrupting, attached, explanation)
+    return PendingTimer(str(task.id), spec.bpmn_id, instant, interrupting, attached, explanation,
+                        spec.bpmn_name or spec.bpmn_id)
+
+
+def with_extensions(explanation: dict[str, Any], extensions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The statutory explanation, then each extension granted since: the due date is the last one's."""
+    last = extensions[-1]
+    text = dict(explanation.get("text") or {})
+    for record in extensions:
+        for lang, sentence in (record.get("text") or {}).items():
+            text[lang] = f"{text.get(lang, '')}{'；' if lang == 'zh' else '; '}{sentence}"
+    return {**explanation, "original_due_on": explanation.get("due_on"), "due_on": last["due_on"],
+            "instant": last["instant"], "extensions": list(extensions), "text": text}

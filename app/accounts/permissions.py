@@ -104,6 +104,11 @@ def can_assign_task(user: User, case: Case) -> bool:
     return user.role == "supervisor" and is_bound(user, case)
 
 
+def can_extend_deadline(user: User, case: Case) -> bool:
+    """Extending a statutory clock is the bureau's decision: supervisors of the case's district."""
+    return can_act_in_lane(user, case, "bureau")
+
+
 def can_cancel_case(user: User, case: Case) -> bool:
     return can_act_in_lane(user, case, "bureau")
 
@@ -167,3 +172,21 @@ def visible_notifications_clause(user: User) -> object:
     if not user.active:
         return false()
     return Notification.user_id == user.id
+
+
+# ---------------------------------------------------------------------------- who is told
+def lane_members_clause(case: Case, lane: str) -> object:
+    """A WHERE clause on User: the active people who may act in `lane` of `case` (the mirror of
+    can_act_in_lane, as a query), i.e. who is reminded of a step nobody has claimed."""
+    role = LANE_ROLES.get(lane)
+    if role is None:
+        return false()
+    bound: object
+    if role == "supervisor":
+        bound = User.id.in_(select(user_district.c.user_id).where(user_district.c.district_id == case.district_id))
+    elif role == "instructor":
+        bound = User.id == case.instructor_id if case.instructor_id is not None else false()
+    else:
+        bound = User.id.in_(select(user_enterprise.c.user_id).where(
+            user_enterprise.c.enterprise_id.in_([e.id for e in case.enterprises])))
+    return and_(User.active.is_(True), User.role == role, bound)

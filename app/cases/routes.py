@@ -12,9 +12,10 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from ..api.auth import current_user, make_blueprint
+from ..api.conditional import if_match_version
 from ..api.paging import PageArgs, page_schema
 from ..documents import service as documents
-from . import comments, conflicts, queries, service
+from . import comments, conflicts, deadlines, queries, service
 from .schemas import (
     CaseCancelSchema,
     CaseCommentInSchema,
@@ -26,6 +27,8 @@ from .schemas import (
     CaseEventSchema,
     CaseListArgs,
     CaseSummarySchema,
+    DeadlineExtendSchema,
+    DeadlineSchema,
     OpenCaseSchema,
 )
 
@@ -112,6 +115,30 @@ def case_history(args: dict[str, Any], case_id: int) -> dict[str, Any]:
 def case_diagram(case_id: int) -> dict[str, Any]:
     """The BPMN the case runs on, with each element's state (completed, current, overdue, cancelled)."""
     return queries.diagram(case_id, current_user())
+
+
+# ---------------------------------------------------------------------------- deadlines
+@blp.route(CASE + "/deadlines", methods=["GET"])
+@blp.response(200, DeadlineSchema(many=True))
+def list_deadlines(case_id: int) -> list[dict[str, Any]]:
+    """The case's running deadlines, earliest first, each explained (rule, start, count, holidays, extensions)."""
+    return deadlines.list_deadlines(case_id, current_user())
+
+
+@blp.route(CASE + "/deadlines/<string(maxlength=36):timer_id>/extend", methods=["POST"])
+@blp.arguments(DeadlineExtendSchema)
+@blp.response(200, DeadlineSchema, headers=ETAG)
+@blp.alt_response(409, response=HTTPStatus.CONFLICT.name)
+def extend_deadline(args: dict[str, Any], case_id: int, timer_id: str) -> Any:
+    """Extend a step's deadline (supervisors of the case's district). The one extension the rules allow
+    (coordination: once, at most 15 days) needs no reason; any other does. Recorded in the audit log.
+    `If-Match` with the case's version refuses a stale change with 409."""
+    actor = current_user()
+    with conflicts.explaining(case_id):
+        view = deadlines.extend_deadline(case_id, timer_id, args["days"], args.get("reason"), actor,
+                                         if_match_version())
+    version = service.get_case(case_id, actor).lock_version
+    return view, {"ETag": f'"{version}"'}
 
 
 # ---------------------------------------------------------------------------- documents

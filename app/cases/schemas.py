@@ -198,3 +198,46 @@ class CaseCommentSchema(Schema):
     author = fields.Nested(UserRefSchema, required=True)
     body = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
+
+
+# ---------------------------------------------------------------------------- deadlines
+class DeadlineExtendSchema(Schema):
+    """POST /cases/{id}/deadlines/{timer}/extend: by how many days, and why."""
+
+    days = fields.Integer(required=True, validate=validate.Range(min=1, max=366),
+                          metadata={"description": "Counted as the clock counts (calendar or working days), "
+                                                   "from the current due day, rolled past holidays"})
+    reason = StrippedString(validate=validate.Length(max=500), load_default=None,
+                            metadata={"description": "Required unless this is the one extension the rules "
+                                                     "allow (coordination: once, at most 15 days)"})
+
+
+class DeadlineTaskSchema(Schema):
+    id = fields.Integer(required=True)
+    bpmn_id = fields.String(required=True)
+    name = fields.String(required=True)
+    lane = fields.String(required=True)
+
+
+class DeadlineSchema(Schema):
+    """A running timer of the case: when it fires, why then, and whether the caller may extend it."""
+
+    id = fields.String(required=True, metadata={"description": "The timer's id, for extending it"})
+    element = fields.String(required=True, metadata={"description": "The BPMN element of the timer"})
+    name = fields.String(required=True)
+    name_zh = fields.String(required=True)
+    task = fields.Nested(DeadlineTaskSchema, allow_none=True, required=True,
+                         metadata={"description": "The open step this deadline watches, if any"})
+    clock = fields.String(allow_none=True, required=True)
+    due_at = fields.AwareDateTime(required=True)
+    due_on = fields.Date(allow_none=True, required=True)
+    interrupting = fields.Boolean(required=True,
+                                  metadata={"description": "Whether the step is closed when the timer fires"})
+    explanation = fields.Dict(allow_none=True, required=True,
+                              metadata={"description": "Rule, start, count, calendar, holidays rolled past, "
+                                                       "warnings, and every extension granted"})
+    extensions = fields.List(fields.Dict(), required=True)
+    extendable = fields.Boolean(required=True, metadata={"description": "A step's deadline (extensions apply)"})
+    extension_allowed_days = fields.Integer(required=True, metadata={
+        "description": "Days the rules still allow without a reason (0: any extension needs one)"})
+    can_extend = fields.Boolean(required=True)

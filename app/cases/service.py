@@ -8,13 +8,14 @@ all. The case row carries an optimistic lock; a stale write becomes a Conflict, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -24,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workflows import clock
 from workflows.engine import Action, Snapshot, TaskNotAvailable
 from workflows.rulesets import DEFAULT_RULE_SET, RuleSet, UnknownRuleSet, get_rule_set
+from workflows.timers import PendingTimer
 
 from ..accounts.permissions import (
     can_act_in_lane,
@@ -34,6 +36,7 @@ from ..accounts.permissions import (
     visible_enterprises_clause,
 )
 from ..audit import service as audit
+from ..deadlines.plan import first_notice, notice_plan
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
 from ..models import Campaign, Case, CaseTask, Document, Enterprise, StoredRuleSet, User, WageGuideline
@@ -275,54 +278,70 @@ def _validate(row: CaseTask, raw: dict[str, Any], ctx: FormContext) -> tuple[dic
 
 
 # ---------------------------------------------------------------------------- timers
-def due_case_ids(as_of: datetime, limit: int = 500) -> list[int]:
-    """Cases with a timer due by `as_of`, found by the indexed next_timer_at (never by loading cases)."""
-    return list(db.session.execute(
-        select(Case.id).where(Case.next_timer_at <= as_of).order_by(Case.next_timer_at).limit(limit)
-    ).scalars())
+class TimerFailure(Exception):
+    """Firing the timers of one case failed; the sweep skips that case for the rest of its run."""
+
+    def __init__(self, case_id: int) -> None:
+        self.case_id = case_id
+        super().__init__(f"firing the timers of case {case_id} failed")
 
 
-def fire_timers(case_id: int) -> list[str]:
-    """Fire the due timers of one case (the clock says what is due) and run on; returns the timers fired."""
-    with transaction():
-        case = db.session.get(Case, case_id)
-        if case is None or case.next_timer_at is None or case.next_timer_at > clock.now():
-            return []
-        rt = runtime()
-        rt.refresh_holidays()
-        rs = RuleSet.from_dict(case.rules)
-        bundle = rt.bundle(case.process_id, case.spec_version)
-        wf = rt.engine.restore(bundle, case.workflow_state)
-        snapshot = rt.engine.fire_timers(wf, bundle, rs)
-        case.workflow_state = rt.engine.dump(wf)
-        effects = _apply_snapshot(case, snapshot, None, completed=None)
-        for element in snapshot.fired:
-            audit.record("timer_fired", {"element": element, "effects": effects}, actor=None, case=case)
-        for clock_name in snapshot.escalations:
-            audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case=case)
-        fired = list(snapshot.fired)
-    return fired
+OnFired = Callable[[Case, Snapshot], None]
 
 
-def run_due_timers(as_of: datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Fire every due timer as of `as_of`; each case in its own transaction. Returns the cases advanced.
+def _claim_due_case(as_of: datetime, skip: Collection[int]) -> int | None:
+    """The id of the next case with a timer due by `as_of`, locked for this transaction.
 
-    One case that fails (changed meanwhile, or broken) never stops the others: it is logged and the
-    next run tries it again.
+    Found through the index on next_timer_at, never by loading cases. On PostgreSQL the row lock
+    is taken with SKIP LOCKED: a case another scheduler is firing right now is passed over, and once
+    that one commits its next_timer_at has moved, so the case no longer matches. SQLite renders no
+    FOR UPDATE: there one process runs the jobs, and the case's version column still turns a
+    second writer into a conflict.
     """
-    count = 0
-    with clock.frozen_at(as_of or clock.now()):
-        for case_id in due_case_ids(clock.now(), limit=1_000_000):
-            try:
-                if fire_timers(case_id):
-                    count += 1
-            except Conflict:
-                log.info("case %s changed while its timers fired; the next run retries it", case_id)
-            except Exception:
-                log.exception("firing the timers of case %s failed; the next run retries it", case_id)
-            if progress:
-                progress(1)
-    return count
+    query = select(Case.id).where(Case.next_timer_at <= as_of)
+    if skip:
+        query = query.where(Case.id.not_in(list(skip)))
+    query = query.order_by(Case.next_timer_at, Case.id).limit(1).with_for_update(skip_locked=True)
+    return db.session.execute(query).scalar()
+
+
+def fire_next_due(as_of: datetime, skip: Collection[int] = (),
+                  on_fired: OnFired | None = None) -> tuple[int, list[str]] | None:
+    """Claim one due case and fire its due timers, in one transaction: (its id, the timers fired), or None.
+
+    `on_fired` runs inside the same transaction (the deadline job tells people there), so a
+    notice about a timer exists exactly when the timer fired. A failure rolls everything back and
+    raises TimerFailure naming the case, so the caller can pass over it for the rest of its run.
+    """
+    claimed: list[int] = []
+    try:
+        with clock.frozen_at(as_of), transaction():
+            case_id = _claim_due_case(as_of, skip)
+            if case_id is None:
+                return None
+            claimed.append(case_id)
+            case = db.session.execute(select(Case).where(Case.id == case_id)
+                                      .options(joinedload(Case.tasks))
+                                      .execution_options(populate_existing=True)).unique().scalar_one()
+            rt = runtime()
+            rt.refresh_holidays()
+            rs = RuleSet.from_dict(case.rules)
+            bundle = rt.bundle(case.process_id, case.spec_version)
+            wf = rt.engine.restore(bundle, case.workflow_state)
+            snapshot = rt.engine.fire_timers(wf, bundle, rs)
+            case.workflow_state = rt.engine.dump(wf)
+            effects = _apply_snapshot(case, snapshot, None, completed=None)
+            for element in snapshot.fired:
+                audit.record("timer_fired", {"element": element, "effects": effects}, actor=None, case=case)
+            for clock_name in snapshot.escalations:
+                audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case=case)
+            if snapshot.fired and on_fired is not None:
+                on_fired(case, snapshot)
+    except Exception as exc:
+        if claimed:  # the commit too may fail (a conflict): the caller still learns which case
+            raise TimerFailure(claimed[0]) from exc
+        raise
+    return case_id, list(snapshot.fired)
 
 
 # ---------------------------------------------------------------------------- cancel
@@ -383,24 +402,50 @@ def _sync_tasks(case: Case, snapshot: Snapshot, completed: CaseTask | None) -> N
     for spiff_id, row in open_rows.items():
         if spiff_id not in ready_ids:
             row.state = "completed" if row is completed else "cancelled"
+            row.next_notice_at = None
             if row.state == "cancelled":
                 row.completed_at = now
+        elif (timer := _watching(snapshot, row.bpmn_id)) is not None:
+            # An extension moves an open step's deadline; a timer that fired leaves it as it was.
+            _set_due(row, timer, now)
     for ready in snapshot.ready:
         if ready.id in open_rows:
             continue
-        timers = sorted((t for t in snapshot.timers if t.attached_to == ready.bpmn_id and t.instant),
-                        key=lambda t: t.instant)
-        due = timers[0] if timers else None
-        explanation = due.explanation if due else None
-        case.tasks.append(CaseTask(
+        row = CaseTask(
             spiff_id=ready.id, bpmn_id=ready.bpmn_id, name=ready.name, lane=ready.lane, stage=ready.stage,
             form=ready.form, state="ready", created_at=now,
             assignee_id=case.instructor_id if ready.lane == "instructor" else None,
-            due_at=due.instant if due else None,
-            due_on=date.fromisoformat(explanation["due_on"]) if explanation else None,
-            due_clock=explanation["clock"] if explanation else None,
-            due_explanation=explanation,
-        ))
+        )
+        _set_due(row, _watching(snapshot, ready.bpmn_id), now)
+        case.tasks.append(row)
+
+
+def _watching(snapshot: Snapshot, bpmn_id: str) -> PendingTimer | None:
+    """The earliest timer watching a user task: its deadline."""
+    timers = sorted((t for t in snapshot.timers if t.attached_to == bpmn_id and t.instant),
+                    key=lambda t: t.instant)
+    return timers[0] if timers else None
+
+
+def _set_due(row: CaseTask, timer: PendingTimer | None, now: datetime) -> None:
+    """Give a task row its deadline with the explanation, and schedule the deadline job's first notice."""
+    due_at = timer.instant if timer else None
+    explanation = timer.explanation if timer else None
+    if row.due_at == due_at:
+        if row.due_explanation != explanation:
+            row.due_explanation = explanation
+        return
+    row.due_at = due_at
+    row.due_on = date.fromisoformat(explanation["due_on"]) if explanation else None
+    row.due_clock = explanation["clock"] if explanation else None
+    row.due_explanation = explanation
+    row.overdue_since = None
+    row.next_notice_at = first_notice(notice_plan_for(row.due_at, row.due_on), now) if row.due_at else None
+
+
+def notice_plan_for(due_at: datetime, due_on: date | None) -> list[tuple[str, datetime]]:
+    """The notices of a deadline under this deployment's reminder settings."""
+    return notice_plan(due_at, due_on, current_app.config["REMINDER_DAYS"], current_app.config["REMINDER_HOUR"])
 
 
 # ---------------------------------------------------------------------------- actions

@@ -4,6 +4,7 @@ from .accounts import ROLES, ApiToken, District, LoginAttempt, User
 from .audit import AuditEvent
 from .campaigns import Campaign
 from .cases import Case, CaseTask, Comment, ProcessVersion, case_enterprise
+from .deadlines import DeadlineNotice, DigestSent
 from .documents import Document
 from .enterprises import Enterprise
 from .notifications import Notification, OutboxMessage
@@ -17,6 +18,8 @@ __all__ = [
     "Case",
     "CaseTask",
     "Comment",
+    "DeadlineNotice",
+    "DigestSent",
     "District",
     "Document",
     "Enterprise",

@@ -97,6 +97,11 @@ class CaseTask(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     due_clock: Mapped[str | None] = mapped_column(String(32))
     due_explanation: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # When the deadline job next has something to say about this task (a reminder, then "overdue");
+    # None once everything is said or the task has no deadline. The job's poll is one index range.
+    next_notice_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set by the deadline job when it marks the task overdue (and tells the instructor and supervisors).
+    overdue_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     form_data: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
@@ -109,6 +114,7 @@ class CaseTask(db.Model):
         Index("ix_case_task_state_due", "state", "due_at"),
         Index("ix_case_task_lane_state", "lane", "state"),
         Index("ix_case_task_case_spiff", "case_id", "spiff_id", unique=True),
+        Index("ix_case_task_state_notice", "state", "next_notice_at"),
     )
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from ..api.auth import current_user, make_blueprint
+from ..api.conditional import if_match_version
 from ..api.paging import page_schema
-from ..errors import BadRequest
 from . import service
 from .schemas import (
     AssignSchema,
@@ -26,17 +24,6 @@ TASK = "/<id:task_id>"
 
 def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
-
-
-def _if_match() -> int | None:
-    """The case version the client last saw, from If-Match ("7", W/"7" or 7); none or * checks nothing."""
-    raw = request.headers.get("If-Match", "").strip()
-    if not raw or raw == "*":
-        return None
-    try:
-        return int(raw.removeprefix("W/").strip('"'))
-    except ValueError:
-        raise BadRequest("If-Match must be the case version, as sent in the task's ETag.") from None
 
 
 @blp.route("", methods=["GET"])
@@ -87,5 +74,5 @@ def assign_task(args: dict[str, Any], task_id: int) -> Any:
 def complete_task(data: dict[str, Any], task_id: int) -> Any:
     """Do the step: the body is the form data (its JSON Schema is form_schema in GET /tasks/{id}).
     Invalid data answers 422 with field messages; a stale If-Match or a task claimed by someone else 409."""
-    result = service.complete(task_id, current_user(), data, _if_match())
+    result = service.complete(task_id, current_user(), data, if_match_version())
     return result, 200, _etag(result["case"].lock_version)

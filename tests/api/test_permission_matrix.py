@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from flask import Flask
 
 from app.accounts import tokens
+from app.cases import deadlines
 from app.documents import service as documents
 from app.extensions import db
 from app.models import Case, CaseTask, Comment, User
@@ -46,6 +48,7 @@ class MatrixWorld:
     caller: str | None = None
     notification_own: dict[str, int] = field(default_factory=dict)
     notification_b: int = 0
+    case_c: Case | None = None
 
     def user(self, role: str) -> User:
         w = self.world
@@ -66,6 +69,19 @@ class MatrixWorld:
 
     def document_id(self, target: str) -> int:
         return self.pick(target, self.doc_a, self.doc_b)
+
+    def deadline_url(self, target: str) -> str:
+        """A step's running deadline: own is in a third case of district 1, waiting for the written
+        responses (made on first use, so only the entries that need it pay for it); foreign and none
+        name a deadline that is not there, behind a case the caller may not see or that does not exist."""
+        if target != "own":
+            return f"/api/v1/cases/{self.case_id(target)}/deadlines/{uuid.uuid4()}"
+        if self.case_c is None:
+            self.case_c = open_case(self.world, "2026-03-02")
+            walk_until(self.case_c, self.world, "enterprise_response", "2026-03-02")
+        running = deadlines.list_deadlines(self.case_c.id, self.world.supervisor)
+        timer = next(d["id"] for d in running if d["extendable"])
+        return f"/api/v1/cases/{self.case_c.id}/deadlines/{timer}"
 
     def comment_id(self, target: str) -> int:
         return self.pick(target, self.comment_a, self.comment_b)

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from app.cases.forms import FILING_DOCUMENTS, WAGE_AGREEMENT_ITEMS
 from app.extensions import db
 from app.models import AuditEvent, Case, CaseTask, User
-from tests.helpers import complete, ready_tasks, team
+from tests.helpers import complete, open_case, ready_ids, ready_tasks, reload, team
 
 
 def day_of(value: date | str) -> date:
@@ -95,3 +95,31 @@ def snapshot_rows() -> dict[str, list[tuple[Any, ...]]]:
     db.session.rollback()
     return {t: sorted((tuple(r) for r in db.session.execute(text(f'SELECT * FROM "{t}"'))), key=repr)
             for t in SNAPSHOT_TABLES}
+
+
+def proposal_received(world, received_on, recorded_on):
+    """A case whose union proposal, received on `received_on`, waits for the enterprise's answer."""
+    case = open_case(world, "2026-03-02")
+    walk_until(case, world, "record_proposal", "2026-03-02")
+    step(case, world, "record_proposal", recorded_on, received_on=received_on)
+    assert ready_ids(case) == ["enterprise_response"]
+    return case
+
+
+def filed(world, rule_set="national-2004", filed_on="2026-04-02"):
+    """A case whose agreement was filed on `filed_on` and waits for the bureau's review."""
+    case = open_case(world, "2026-03-02", rule_set=rule_set)
+    walk_until(case, world, "file_agreement", "2026-03-02")
+    step(case, world, "file_agreement", filed_on)
+    assert ready_ids(case) == ["review_filing"]
+    return case
+
+
+def impasse(world, on="2026-05-06"):
+    """A case whose meeting on `on` ended in impasse: the bureau coordinates."""
+    case = open_case(world, "2026-03-02")
+    walk_until(case, world, "hold_meeting", "2026-03-02")
+    step(case, world, "hold_meeting", on, outcome="impasse")
+    assert ready_ids(case) == ["coordinate"]
+    assert reload(case).stage == "coordination"
+    return case

@@ -8,17 +8,8 @@ from app.cases import service
 from app.errors import Invalid, NotFound
 from tests.conftest import at
 from tests.helpers import complete, fire, open_case, ready_ids, reload
-from tests.service.flows import events, snapshot_rows, step, task_rows, walk_until
+from tests.service.flows import events, filed, impasse, proposal_received, snapshot_rows, step, task_rows, walk_until
 from workflows import clock
-
-
-def proposal_received(world, received_on, recorded_on):
-    """A case whose union proposal, received on `received_on`, waits for the enterprise's answer."""
-    case = open_case(world, "2026-03-02")
-    walk_until(case, world, "record_proposal", "2026-03-02")
-    step(case, world, "record_proposal", recorded_on, received_on=received_on)
-    assert ready_ids(case) == ["enterprise_response"]
-    return case
 
 
 @pytest.mark.parametrize(("received_on", "recorded_on", "due_on", "rolled"), [
@@ -55,15 +46,6 @@ def test_the_bureau_may_close_a_case_after_silence(world):
     assert case_now.next_timer_at is None
 
 
-def filed(world, rule_set="national-2004", filed_on="2026-04-02"):
-    """A case whose agreement was filed on `filed_on` and waits for the bureau's review."""
-    case = open_case(world, "2026-03-02", rule_set=rule_set)
-    walk_until(case, world, "file_agreement", "2026-03-02")
-    step(case, world, "file_agreement", filed_on)
-    assert ready_ids(case) == ["review_filing"]
-    return case
-
-
 def test_no_objection_within_fifteen_days_puts_the_agreement_in_force(world):
     """CCP 47: silence of the bureau for 15 days is approval, effective the next day."""
     case = filed(world)
@@ -96,16 +78,6 @@ def test_a_local_rule_set_gives_the_bureau_fifteen_working_days(world):
     assert fire("2026-04-18") == 0
     assert fire("2026-04-25") == 1
     assert reload(case).effective_on == date(2026, 4, 25)
-
-
-def impasse(world, on="2026-05-06"):
-    """A case whose meeting on `on` ended in impasse: the bureau coordinates."""
-    case = open_case(world, "2026-03-02")
-    walk_until(case, world, "hold_meeting", "2026-03-02")
-    step(case, world, "hold_meeting", on, outcome="impasse")
-    assert ready_ids(case) == ["coordinate"]
-    assert reload(case).stage == "coordination"
-    return case
 
 
 def test_coordination_overdue_is_escalated_but_stays_with_the_bureau(world):
@@ -209,8 +181,7 @@ def test_the_job_run_a_day_early_changes_nothing(world):
     assert task_rows(case, "enterprise_response")[0].due_on == date(2026, 3, 30)
     before = snapshot_rows()
     assert fire("2026-03-30", 23) == 0
-    with clock.frozen_at(at("2026-03-30", 23)):
-        assert service.fire_timers(case.id) == []
+    assert service.fire_next_due(at("2026-03-30", 23)) is None
     assert snapshot_rows() == before
 
 
@@ -220,8 +191,7 @@ def test_the_job_run_twice_at_the_same_instant_fires_once(world):
     assert fire("2026-03-31") == 1
     after_first = snapshot_rows()
     assert fire("2026-03-31") == 0
-    with clock.frozen_at(at("2026-03-31", 1)):
-        assert service.fire_timers(case.id) == []
+    assert service.fire_next_due(at("2026-03-31", 1)) is None
     assert snapshot_rows() == after_first
     assert len(events(case, "timer_fired")) == 1
     assert [t.state for t in task_rows(case, "bureau_intervention")] == ["ready"]
