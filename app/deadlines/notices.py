@@ -88,7 +88,23 @@ def timers_fired(case: Case, snapshot: Snapshot) -> None:
     names_en = "; ".join(t.name for t in moved)
     where = {"zh": f"案件现处于「{stage_label(case.stage, 'zh')}」。",
              "en": f"The case is now at “{stage_label(case.stage, 'en')}”."}
+    if case.status == "in_force" and case.effective_on and case.expires_on:
+        where["zh"] += f"协议自 {case.effective_on.isoformat()} 起生效，至 {case.expires_on.isoformat()} 止。"
+        where["en"] += (f" The agreement is in force from {case.effective_on.isoformat()} "
+                        f"to {case.expires_on.isoformat()}.")
+    renewal = _renewal_opened(case, snapshot)
+    if renewal is not None:
+        where["zh"] += f"已开启下一轮协商：{renewal.ref}。"
+        where["en"] += f" The next negotiation was opened: {renewal.ref}."
     notify(overseers(case), "deadline_passed",
            {"zh": f"期限届满：{case.ref}「{names_zh}」", "en": f"Deadline passed: {case.ref} “{names_en}”"},
            {"zh": f"{case.title}\n{where['zh']}", "en": f"{case.title}\n{where['en']}"},
            case=case, link=case_link(case))
+
+
+def _renewal_opened(case: Case, snapshot: Snapshot) -> Case | None:
+    """The case the renewal window just opened, if this change opened one."""
+    if not any(action.name == "open_renewal" for action in snapshot.actions):
+        return None
+    return db.session.execute(select(Case).where(Case.previous_case_id == case.id)
+                              .order_by(Case.id.desc()).limit(1)).scalar()

@@ -1,0 +1,1 @@
+"""Deadline scheduler tests across processes: every timer fires exactly once."""
