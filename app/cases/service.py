@@ -451,11 +451,12 @@ def notice_plan_for(due_at: datetime, due_on: date | None) -> list[tuple[str, da
 # ---------------------------------------------------------------------------- actions
 def _set_instructor(case: Case, action: Action) -> None:
     instructor = _find_instructor(action.data["assign_instructor"]["instructor"])
-    case.instructor_id = instructor.id if instructor else None
+    # Both the column (new task rows read it before the flush) and the object (who is told, now).
+    case.instructor_id, case.instructor = (instructor.id if instructor else None), instructor
 
 
 def _release_instructor(case: Case, action: Action) -> None:
-    case.instructor_id = None
+    case.instructor_id, case.instructor = None, None
 
 
 def _accepted(case: Case, action: Action) -> None:

@@ -10,7 +10,7 @@ from app.deadlines.jobs import sweep
 from app.extensions import db
 from app.models import Case, DeadlineNotice, Notification, User
 from tests.conftest import at, make_user
-from tests.helpers import ready_ids, reload
+from tests.helpers import open_case, ready_ids, reload
 from tests.service.flows import filed, proposal_received, step, task_rows, walk_until
 
 
@@ -101,8 +101,6 @@ def test_an_overdue_filing_is_marked_and_escalated_to_instructor_and_supervisor(
 
 
 def walk_to_filing(world) -> Case:
-    from tests.helpers import open_case
-
     case = open_case(world, "2026-03-02")
     walk_until(case, world, "file_agreement", "2026-03-02")
     return case
@@ -173,3 +171,11 @@ def test_reminder_days_and_hour_are_settings(app, world):
         assert db.session.execute(select(DeadlineNotice.kind)).scalars().all() == ["reminder_5d"]
     finally:
         app.config["REMINDER_DAYS"], app.config["REMINDER_HOUR"] = saved
+
+
+def test_an_instructor_silent_for_three_working_days_is_released_and_only_the_bureau_is_told(world):
+    case = open_case(world, "2026-03-02")
+    step(case, world, "assign_instructor", "2026-03-02")  # 3 working days: due Thursday 5 March
+    assert sweep(at("2026-03-06", 1)).cases_advanced == 1
+    assert reload(case).instructor_id is None
+    assert who("deadline_passed", case) == ["sup1"]  # the released instructor is no longer the case's
