@@ -29,6 +29,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/engine_floor.py
 	$(BIN)/python bench/api_latency.py
+	$(BIN)/python bench/deadline_sweep.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

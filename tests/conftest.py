@@ -97,8 +97,8 @@ def make_enterprise(name: str, district: District, code: str, employees: int = 1
     return e
 
 
-@pytest.fixture
-def world() -> World:
+def build_world() -> World:
+    """Two districts, an enterprise in each, and a user of every role, committed (tests and benchmarks)."""
     d1, d2 = District(code="210102", name="和平区"), District(code="210103", name="沈河区")
     db.session.add_all([d1, d2])
     e1 = make_enterprise("华信机械制造有限公司", d1, "914403001922038216")
@@ -118,3 +118,8 @@ def world() -> World:
                                  upper_pct=Decimal("9.00")))
     db.session.commit()
     return w
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()

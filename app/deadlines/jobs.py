@@ -175,11 +175,13 @@ def _digest(user: User, as_of: datetime) -> bool:
     overdue = db.session.execute(
         select(CaseTask.stage, func.count()).join(Case, Case.id == CaseTask.case_id)
         .where(open_in_districts, CaseTask.due_at <= as_of).group_by(CaseTask.stage)).all()
-    # "Due within 3 days" counts due days, as people do: on the 27th, a step due on the 30th is.
-    soon_until = as_of.astimezone(clock.zone()).date() + timedelta(days=current_app.config["DIGEST_SOON_DAYS"])
+    # "Due within 3 days" counts due days, as people do: on the 27th, a step due on the 30th is. A
+    # deadline falls at the end of its due day, so that is a range of the (state, due_at) index.
+    last_day = as_of.astimezone(clock.zone()).date() + timedelta(days=current_app.config["DIGEST_SOON_DAYS"])
+    soon_until = datetime.combine(last_day + timedelta(days=1), time.min, clock.zone())
     soon = db.session.execute(
         select(func.count()).select_from(CaseTask).join(Case, Case.id == CaseTask.case_id)
-        .where(open_in_districts, CaseTask.due_at > as_of, CaseTask.due_on <= soon_until)).scalar_one()
+        .where(open_in_districts, CaseTask.due_at > as_of, CaseTask.due_at <= soon_until)).scalar_one()
     late = sum(n for _, n in overdue)
     if not late and not soon:
         return False

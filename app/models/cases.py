@@ -47,7 +47,7 @@ class Case(db.Model):
     stage: Mapped[str] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
-    next_timer_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -62,6 +62,9 @@ class Case(db.Model):
     audit_head: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": lock_version}
+    # The deadline job claims "the next due case" in (next_timer_at, id) order: with the id in the
+    # index, a day's timers (all due at the same midnight) are taken one index entry at a time.
+    __table_args__ = (Index("ix_case_next_timer_id", "next_timer_at", "id"),)
 
     district: Mapped[District] = relationship(lazy="joined")
     instructor: Mapped[User | None] = relationship(foreign_keys=[instructor_id], lazy="joined")
@@ -114,7 +117,7 @@ class CaseTask(db.Model):
         Index("ix_case_task_state_due", "state", "due_at"),
         Index("ix_case_task_lane_state", "lane", "state"),
         Index("ix_case_task_case_spiff", "case_id", "spiff_id", unique=True),
-        Index("ix_case_task_state_notice", "state", "next_notice_at"),
+        Index("ix_case_task_state_notice", "state", "next_notice_at", "id"),
     )
 
 
