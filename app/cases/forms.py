@@ -304,7 +304,12 @@ class FinalCoordinationForm(TaskForm):
     decided_on = EventDate(required=True)
 
 
+AGREEMENT_TYPES = ("wage", "comprehensive")
+
+
 class DraftForm(TaskForm):
+    # A wage-specific agreement (工资专项集体合同), or a comprehensive one with wage clauses (综合性集体合同).
+    agreement_type = fields.String(load_default="wage", validate=validate.OneOf(AGREEMENT_TYPES))
     term_months = fields.Integer(required=True)
     wage_increase_pct = fields.Decimal(required=True, places=2, validate=validate.Range(min=-50, max=100))
     average_wage = fields.Decimal(load_default=None, allow_none=True, places=2,

@@ -473,6 +473,7 @@ def _in_force(case: Case, action: Action) -> None:
     case.expires_on = date.fromisoformat(action.data["expires_on"])
     case.wage_increase_pct = Decimal(draft["wage_increase_pct"])
     case.guideline_position = draft.get("guideline_position")
+    case.agreement_type = draft.get("agreement_type", "wage")
 
 
 def _open_renewal(case: Case, action: Action) -> None:

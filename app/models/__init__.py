@@ -2,7 +2,7 @@
 
 from .accounts import ROLES, ApiToken, District, LoginAttempt, User
 from .audit import AuditEvent
-from .campaigns import Campaign
+from .campaigns import Campaign, campaign_enterprise
 from .cases import Case, CaseTask, Comment, ProcessVersion, case_enterprise
 from .deadlines import DeadlineNotice, DigestSent
 from .documents import Document
@@ -31,5 +31,6 @@ __all__ = [
     "StoredRuleSet",
     "User",
     "WageGuideline",
+    "campaign_enterprise",
     "case_enterprise",
 ]

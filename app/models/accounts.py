@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -28,6 +28,14 @@ user_enterprise = Table(
 )
 
 
+user_industry = Table(
+    "user_industry",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("industry", String(1), primary_key=True),
+)
+
+
 class District(db.Model):
     """An administrative district; supervisors and instructors are organised by it."""
 
@@ -47,6 +55,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Instructors: open cases they may hold at once (None: the configured INSTRUCTOR_MAX_CASELOAD).
+    max_caseload: Mapped[int | None] = mapped_column(Integer)
     districts: Mapped[list[District]] = relationship(secondary=user_district)
     enterprises: Mapped[list[Enterprise]] = relationship(secondary=user_enterprise)  # noqa: F821
 

@@ -55,6 +55,8 @@ class Case(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     wage_increase_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     guideline_position: Mapped[str | None] = mapped_column(String(20))
+    # "wage" (工资专项集体合同) or "comprehensive" (综合性集体合同), as agreed in the draft.
+    agreement_type: Mapped[str | None] = mapped_column(String(16))
     signed_on: Mapped[date | None] = mapped_column(Date)
     effective_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date, index=True)

@@ -11,6 +11,9 @@ from ..extensions import db
 from .accounts import District
 from .types import UtcDateTime
 
+# state-owned, collective, private, foreign-invested, invested from Hong Kong/Macao/Taiwan, other.
+OWNERSHIPS = ("state", "collective", "private", "foreign", "hmt", "other")
+
 
 class Enterprise(db.Model):
     """An employer, identified by its unified social credit code (GB 32100-2015)."""
@@ -23,5 +26,8 @@ class Enterprise(db.Model):
     employees: Mapped[int] = mapped_column(Integer)
     women_employees: Mapped[int] = mapped_column(Integer, default=0)
     has_union: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Registration type, for the campaign's targets by kind of enterprise (see OWNERSHIPS).
+    ownership: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     district: Mapped[District] = relationship(lazy="joined")
