@@ -95,6 +95,11 @@ class Config:
     DIGEST_HOUR = 8
     # The digest lists the steps due within this many days too.
     DIGEST_SOON_DAYS = 3
+    # Open cases an instructor may hold at once, unless their account says otherwise.
+    INSTRUCTOR_MAX_CASELOAD = 40
+    # The deadline sweep assigns an instructor to every case waiting for one, by district, industry
+    # and caseload; off: supervisors assign by hand.
+    AUTO_ASSIGN_INSTRUCTORS = True
 
 
 class DevelopmentConfig(Config):
@@ -110,6 +115,8 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # Cases keep waiting for a person's assignment unless a test turns the automatic one on.
+    AUTO_ASSIGN_INSTRUCTORS = False
     # Cheap hashes keep the suite fast; the algorithm is the same.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 1024

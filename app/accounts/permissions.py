@@ -109,6 +109,12 @@ def can_extend_deadline(user: User, case: Case) -> bool:
     return can_act_in_lane(user, case, "bureau")
 
 
+def can_reassign_cases(user: User) -> bool:
+    """Handing an instructor's cases on: administrators anywhere, supervisors within their districts (the
+    cases' visibility clause keeps them there)."""
+    return user.active and user.role in ("admin", "supervisor")
+
+
 def can_cancel_case(user: User, case: Case) -> bool:
     return can_act_in_lane(user, case, "bureau")
 

@@ -43,6 +43,10 @@ class UserSchema(Schema):
     email = fields.String(allow_none=True)
     districts = fields.List(fields.Nested(DistrictRefSchema), required=True)
     enterprises = fields.List(fields.Nested(EnterpriseRefSchema), required=True)
+    industries = fields.List(fields.String(), required=True,
+                             metadata={"description": "Instructors: the industries they know (GB/T 4754 letters)"})
+    max_caseload = fields.Integer(allow_none=True, required=True,
+                                  metadata={"description": "Instructors: open cases at most (null: the default)"})
 
 
 class UserRefSchema(Schema):

@@ -37,6 +37,8 @@ class UserQuerySchema(PageArgs):
 
 _DISTRICTS = {"description": "Supervisors (at least one) and instructors"}
 _ENTERPRISES = {"description": "Union and enterprise representatives (at least one)"}
+_INDUSTRIES = {"description": "Instructors: GB/T 4754 section letters they know; assignment prefers a fit"}
+_CASELOAD = {"description": "Instructors: open cases at most (null: the configured default)"}
 
 
 class UserCreateSchema(Schema):
@@ -47,6 +49,8 @@ class UserCreateSchema(Schema):
     email = fields.String(allow_none=True)
     district_ids = fields.List(Id(strict=True), metadata=_DISTRICTS)
     enterprise_ids = fields.List(Id(strict=True), metadata=_ENTERPRISES)
+    industries = fields.List(fields.String(validate=validate.Length(equal=1)), metadata=_INDUSTRIES)
+    max_caseload = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000), metadata=_CASELOAD)
 
 
 class UserUpdateSchema(Schema):
@@ -57,6 +61,8 @@ class UserUpdateSchema(Schema):
     password = fields.String(load_only=True, metadata={"description": "A new password revokes the user's tokens"})
     district_ids = fields.List(Id(strict=True), metadata=_DISTRICTS)
     enterprise_ids = fields.List(Id(strict=True), metadata=_ENTERPRISES)
+    industries = fields.List(fields.String(validate=validate.Length(equal=1)), metadata=_INDUSTRIES)
+    max_caseload = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000), metadata=_CASELOAD)
 
 
 @blp.route("", methods=["GET"])

@@ -21,11 +21,12 @@ from ..api.paging import paginate
 from ..audit import service as audit
 from ..cases.service import transaction
 from ..enterprises.credit_code import normalise
+from ..enterprises.schemas import INDUSTRY_SECTIONS
 from ..enterprises.service import like_pattern
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import ROLES, District, Enterprise, User
-from ..models.accounts import user_district, user_enterprise
+from ..models.accounts import UserIndustry, user_district, user_enterprise
 from . import tokens
 from .passwords import hash_password
 from .permissions import can_manage_users
@@ -37,7 +38,9 @@ DISPLAY_NAME_MAX, EMAIL_MAX = 80, 200
 # Which roles may be bound to what, and which must be.
 DISTRICT_ROLES, DISTRICTS_REQUIRED = ("supervisor", "instructor"), ("supervisor",)
 ENTERPRISE_ROLES = ("union_rep", "enterprise_rep")
-EDITABLE = ("display_name", "email", "active", "role", "district_ids", "enterprise_ids", "password")
+EDITABLE = ("display_name", "email", "active", "role", "district_ids", "enterprise_ids", "industries",
+            "max_caseload", "password")
+INSTRUCTOR_ONLY = ("industries", "max_caseload")
 
 
 def _authorise(actor: User | None) -> None:
@@ -116,7 +119,8 @@ def create_user(data: Mapping[str, Any], actor: User | None) -> User:
     with transaction():
         _authorise(actor)
         values = {"display_name": data.get("display_name") or data.get("username") or "", "email": None,
-                  "active": True, "district_ids": [], "enterprise_ids": [], **data}
+                  "active": True, "district_ids": [], "enterprise_ids": [], "industries": [], "max_caseload": None,
+                  **data}
         errors: dict[str, list[str]] = {}
         username = (values.get("username") or "").strip()
         if not USERNAME.fullmatch(username):
@@ -131,7 +135,8 @@ def create_user(data: Mapping[str, Any], actor: User | None) -> User:
         user = User(username=username, display_name=values["display_name"].strip(), role=values["role"],
                     password_hash=hash_password(values["password"]), active=bool(values["active"]),
                     email=_email(values["email"]), created_at=clock.now(), districts=districts,
-                    enterprises=enterprises)
+                    enterprises=enterprises, max_caseload=values["max_caseload"],
+                    industry_links=[UserIndustry(industry=i) for i in _industries(values)])
         db.session.add(user)
         db.session.flush()
         audit.record("user_created", {"user_id": user.id, **_plain(user)}, actor=actor)
@@ -145,6 +150,7 @@ def update_user(user_id: int, data: Mapping[str, Any], actor: User | None) -> Us
         before = _plain(user)
         values = {"display_name": user.display_name, "email": user.email, "active": user.active, "role": user.role,
                   "district_ids": [d.id for d in user.districts], "enterprise_ids": [e.id for e in user.enterprises],
+                  "industries": user.industries, "max_caseload": user.max_caseload,
                   **{k: v for k, v in data.items() if k in EDITABLE}}
         errors: dict[str, list[str]] = {}
         districts, enterprises = _check(values, errors, target=user)
@@ -158,6 +164,9 @@ def update_user(user_id: int, data: Mapping[str, Any], actor: User | None) -> Us
         user.display_name, user.email = values["display_name"].strip(), _email(values["email"])
         user.role, user.active = values["role"], bool(values["active"])
         user.districts, user.enterprises = districts, enterprises
+        if _industries(values) != user.industries:
+            user.industry_links = [UserIndustry(industry=i) for i in _industries(values)]
+        user.max_caseload = values["max_caseload"]
         password_changed = "password" in data
         if password_changed:
             user.password_hash = hash_password(data["password"])
@@ -200,7 +209,18 @@ def _check(values: Mapping[str, Any], errors: dict[str, list[str]],
     enterprises = _rows(Enterprise, values.get("enterprise_ids") or [], "enterprise_ids", errors)
     if role in ROLES:
         _check_bindings(role, districts, enterprises, errors)
+    for field in INSTRUCTOR_ONLY:
+        if values.get(field) and role != "instructor":
+            errors.setdefault(field, []).append(f"Only instructors have {field.replace('_', ' ')}.")
+    unknown = [i for i in values.get("industries") or [] if i.strip().upper() not in INDUSTRY_SECTIONS]
+    if unknown:
+        errors.setdefault("industries", []).append(f"Not a GB/T 4754 section letter (A to T): {', '.join(unknown)}.")
     return districts, enterprises
+
+
+def _industries(values: Mapping[str, Any]) -> list[str]:
+    """The industry letters given, upper-case, each once, in order."""
+    return sorted({i.strip().upper() for i in values.get("industries") or []})
 
 
 def _check_bindings(role: str, districts: list[District], enterprises: list[Enterprise],
@@ -233,4 +253,5 @@ def _plain(user: User) -> dict[str, Any]:
     """What the audit log keeps of a user: everything but the password."""
     return {"username": user.username, "display_name": user.display_name, "role": user.role, "active": user.active,
             "email": user.email, "district_ids": sorted(d.id for d in user.districts),
-            "enterprise_ids": sorted(e.id for e in user.enterprises)}
+            "enterprise_ids": sorted(e.id for e in user.enterprises), "industries": user.industries,
+            "max_caseload": user.max_caseload}

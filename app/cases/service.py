@@ -240,25 +240,42 @@ def complete_task(case_id: int, task_id: int, raw: dict[str, Any], actor: User,
             name = holder.display_name if holder else "someone else"
             raise Conflict(f"This task is claimed by {name}.",
                            assignee={"id": row.assignee_id, "display_name": name})
-        rt = runtime()
-        rt.refresh_holidays()
-        rs = RuleSet.from_dict(case.rules)
-        bundle = rt.bundle(case.process_id, case.spec_version)
-        wf = rt.engine.restore(bundle, case.workflow_state)
-        try:
-            ready = rt.engine.find_ready(wf, bundle, row.spiff_id, row.lane)
-        except TaskNotAvailable as exc:
-            raise Conflict(str(exc)) from exc
-        data, warnings = _validate(row, raw, _form_context(case, row, dict(ready.data), rs))
-        snapshot = rt.engine.complete(wf, bundle, rs, row.spiff_id, row.lane, data)
-        case.workflow_state = rt.engine.dump(wf)
-        row.form_data, row.warnings = data, warnings or None
-        row.completed_at, row.completed_by_id = clock.now(), actor.id
-        effects = _apply_snapshot(case, snapshot, actor, completed=row)
-        audit.record("task_completed", {"task": row.bpmn_id, "task_row": row.id, "form": row.form,
-                                        "data": data, "warnings": warnings, "effects": effects},
-                     actor=actor, case=case)
+        warnings = _complete_row(case, row, raw, actor)
     return Completion(case, row, warnings)
+
+
+def complete_as_system(case: Case, row: CaseTask, raw: dict[str, Any], note: str) -> None:
+    """Complete a ready task on the system's behalf (e.g. the automatic instructor assignment), in the
+    caller's transaction: the same form, the same engine step, audited with actor "system" and why."""
+    if row.state != "ready" or row.assignee_id is not None:
+        raise Conflict("The task is no longer waiting for the system.", task_state=row.state)
+    _complete_row(case, row, raw, None, note)
+
+
+def _complete_row(case: Case, row: CaseTask, raw: dict[str, Any], actor: User | None,
+                  note: str | None = None) -> list[dict[str, str]]:
+    """Validate the form, run the engine, write the read model and the audit event; returns the warnings."""
+    rt = runtime()
+    rt.refresh_holidays()
+    rs = RuleSet.from_dict(case.rules)
+    bundle = rt.bundle(case.process_id, case.spec_version)
+    wf = rt.engine.restore(bundle, case.workflow_state)
+    try:
+        ready = rt.engine.find_ready(wf, bundle, row.spiff_id, row.lane)
+    except TaskNotAvailable as exc:
+        raise Conflict(str(exc)) from exc
+    data, warnings = _validate(row, raw, _form_context(case, row, dict(ready.data), rs))
+    snapshot = rt.engine.complete(wf, bundle, rs, row.spiff_id, row.lane, data)
+    case.workflow_state = rt.engine.dump(wf)
+    row.form_data, row.warnings = data, warnings or None
+    row.completed_at, row.completed_by_id = clock.now(), actor.id if actor else None
+    effects = _apply_snapshot(case, snapshot, actor, completed=row)
+    payload = {"task": row.bpmn_id, "task_row": row.id, "form": row.form, "data": data, "warnings": warnings,
+               "effects": effects}
+    if note:
+        payload["note"] = note
+    audit.record("task_completed", payload, actor=actor, case=case)
+    return warnings
 
 
 def _validate(row: CaseTask, raw: dict[str, Any], ctx: FormContext) -> tuple[dict[str, Any], list[dict[str, str]]]:

@@ -21,6 +21,7 @@ from workflows import clock
 from ..cases import service as cases
 from ..cases.labels import stage_label
 from ..extensions import db
+from ..instructors.assignment import assign_waiting
 from ..models import Case, CaseTask, DeadlineNotice, DigestSent, User
 from ..models.accounts import user_district
 from ..notifications.service import notify
@@ -35,6 +36,7 @@ class SweepReport:
     """What one sweep did, for the log and the command line."""
 
     cases_advanced: int = 0
+    assigned: int = 0
     reminders: int = 0
     overdue: int = 0
     digests: int = 0
@@ -42,7 +44,8 @@ class SweepReport:
     failed_tasks: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = (f"{self.cases_advanced} case(s) advanced by timers, {self.reminders} reminder(s), "
+        text = (f"{self.cases_advanced} case(s) advanced by timers, {self.assigned} instructor(s) assigned, "
+                f"{self.reminders} reminder(s), "
                 f"{self.overdue} step(s) marked overdue, {self.digests} digest(s)")
         if self.failed_cases or self.failed_tasks:
             text += f"; failed, retried next run: cases {self.failed_cases}, tasks {self.failed_tasks}"
@@ -55,6 +58,7 @@ def sweep(as_of: datetime | None = None) -> SweepReport:
     instant = as_of or clock.now()
     report = SweepReport()
     fire_due_timers(instant, report)
+    report.assigned = assign_waiting(instant).assigned  # after timers: a lapsed offer is offered again
     send_task_notices(instant, report)
     send_digests(instant, report)
     return report

@@ -36,6 +36,12 @@ user_industry = Table(
 )
 
 
+class UserIndustry(db.Model):
+    """An industry (GB/T 4754 section letter) an instructor knows: assignment prefers a fit."""
+
+    __table__ = user_industry
+
+
 class District(db.Model):
     """An administrative district; supervisors and instructors are organised by it."""
 
@@ -59,6 +65,13 @@ class User(UserMixin, db.Model):
     max_caseload: Mapped[int | None] = mapped_column(Integer)
     districts: Mapped[list[District]] = relationship(secondary=user_district)
     enterprises: Mapped[list[Enterprise]] = relationship(secondary=user_enterprise)  # noqa: F821
+    industry_links: Mapped[list[UserIndustry]] = relationship(cascade="all, delete-orphan",
+                                                              order_by=user_industry.c.industry)
+
+    @property
+    def industries(self) -> list[str]:
+        """The industry section letters an instructor is known for, in order."""
+        return [link.industry for link in self.industry_links]
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account's session stops working

@@ -152,3 +152,14 @@ def test_an_admin_neither_disables_nor_demotes_themselves(api: ApiClient, world:
     assert demoted.status_code == 422 and "role" in demoted.get_json()["errors"]
     assert api.get("/api/v1/me", as_=world.admin).get_json()["role"] == "admin"
     assert api.patch(url, as_=world.admin, json={"display_name": "管理员"}).status_code == 200
+
+
+def test_an_instructor_has_industries_and_a_maximum_caseload(api: ApiClient, world: World) -> None:
+    response = api.patch(f"/api/v1/users/{world.instructor.id}", as_=world.admin,
+                         json={"industries": ["c", "F", "C"], "max_caseload": 12})
+    assert response.status_code == 200, response.json
+    assert (response.json["industries"], response.json["max_caseload"]) == (["C", "F"], 12)
+    wrong = api.patch(f"/api/v1/users/{world.instructor.id}", as_=world.admin, json={"industries": ["Z"]})
+    assert wrong.status_code == 422 and "industries" in wrong.json["errors"]
+    not_instructor = api.patch(f"/api/v1/users/{world.union.id}", as_=world.admin, json={"max_caseload": 5})
+    assert not_instructor.status_code == 422 and "max_caseload" in not_instructor.json["errors"]

@@ -189,7 +189,8 @@ def test_run_deadlines_leaves_what_is_not_due_yet(app: Flask, world: Any) -> Non
     result = run(app, "run-deadlines", "--as-of", "2026-03-05T23:59:00")
     assert result.exit_code == 0, result.output
     # Nothing fired; the instructor was reminded the day before (the 3-day reminder predates the task).
-    assert "0 case(s) advanced by timers, 1 reminder(s), 0 step(s) marked overdue" in result.output
+    assert "0 case(s) advanced by timers, 0 instructor(s) assigned, 1 reminder(s), 0 step(s) marked overdue" \
+        in result.output
     assert ready_ids(reload(case)) == ["accept_assignment"]
 
 

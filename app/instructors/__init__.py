@@ -1,0 +1,1 @@
+"""Negotiation instructors: who gets which case, their caseloads, and handing cases on."""
