@@ -23,6 +23,14 @@ class Config:
     # Uploaded documents are stored by sha256 below this folder, never overwritten.
     DOCUMENTS_DIR = str(BASE_DIR / "instance" / "documents")
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Enterprise registry import (flask import-enterprises, POST /api/v1/enterprises/import): the largest
+    # file accepted, in bytes (a 50,000-row workbook is about 2 MiB, the same rows as CSV about 5 MiB).
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    # Data rows one file may hold; a bigger registry is imported in several files.
+    IMPORT_MAX_ROWS = 50_000
+    # An .xlsx is a zip: the sum of its members' uncompressed sizes, checked before anything is unpacked
+    # (a zip bomb is refused without being inflated).
+    IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
     # Statutory rule set a new case is pinned to unless told otherwise.
     DEFAULT_RULE_SET = "national-2004"
     # Wall-clock time zone of the bureau: due dates are calendar dates in this zone.

@@ -175,8 +175,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_group)
     from .notifications.cli import send_mail
     app.cli.add_command(send_mail)
+    from .enterprises.cli import import_enterprises
+    app.cli.add_command(import_enterprises)
     from .instructors.cli import instructors_group
     app.cli.add_command(instructors_group)
     from .deadlines.cli import run_deadlines, run_scheduler
     app.cli.add_command(run_deadlines)
     app.cli.add_command(run_scheduler)
+    from .campaigns.cli import launch_campaign
+    app.cli.add_command(launch_campaign)

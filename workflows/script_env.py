@@ -142,6 +142,21 @@ def term_end(effective_on: date | str, months: int) -> str:
     return (date(year, month, start.day) - timedelta(days=1)).isoformat()
 
 
+def days_after(value: date | str, days: int) -> str:
+    """The calendar day `days` after `value`, ISO: a campaign's n-th weekly check is days_after(launched, 7 * n)."""
+    return (as_date(value) + timedelta(days=int(days))).isoformat()
+
+
+def start_of_day(value: date | str) -> str:
+    """Timer instant of a day's first moment in the bureau's time zone: a step that is due that morning."""
+    return datetime.combine(as_date(value), time.min, clock.zone()).isoformat()
+
+
+def end_of_day(value: date | str) -> str:
+    """Timer instant of a day's end in the bureau's time zone: a period whose last day is `value` is a whole day."""
+    return start_of_day(as_date(value) + timedelta(days=1))
+
+
 class ScriptEnvironment:
     """Builds the functions a diagram may call, bound to one holiday calendar.
 
@@ -215,6 +230,9 @@ class ScriptEnvironment:
             "due_on": self.due_on,
             "day_after": day_after,
             "term_end": term_end,
+            "days_after": days_after,
+            "start_of_day": start_of_day,
+            "end_of_day": end_of_day,
             "vote_passed": vote_passed,
             "guideline_position": guideline_position,
         }

@@ -130,6 +130,23 @@ def can_edit_enterprise(user: User, enterprise: Enterprise) -> bool:
     return can_create_enterprise(user, enterprise.district_id)
 
 
+def can_import_enterprises(user: User) -> bool:
+    """Importing the registry from a file: administrators, and supervisors with a district (for its rows).
+
+    Asked before the file is read, so whoever may not import learns nothing about the file or the registry.
+    """
+    if not user.active:
+        return False
+    return user.role == "admin" or (user.role == "supervisor" and bool(user.districts))
+
+
+def can_import_enterprise_row(user: User, district_id: int) -> bool:
+    """May one row of an import touch district `district_id`? The row's district, and for an enterprise
+    already registered its current district too: a supervisor neither registers nor takes over another
+    district's enterprise."""
+    return can_create_enterprise(user, district_id)
+
+
 def can_manage_users(user: User) -> bool:
     return user.active and user.role == "admin"
 
@@ -137,6 +154,54 @@ def can_manage_users(user: User) -> bool:
 def can_manage_reference(user: User) -> bool:
     """Wage guidelines, holidays and rule sets are the administrators' to change."""
     return user.active and user.role == "admin"
+
+
+def can_view_kpis(user: User) -> bool:
+    """The campaign's figures are the bureau's and the instructors': representatives see their cases, not these."""
+    return user.active and user.role in ("admin", "supervisor", "instructor")
+
+
+def kpi_instructors_clause(user: User) -> object:
+    """A WHERE clause on User: the instructors listed in `user`'s KPIs even with no case in scope (idle
+    capacity shows): every active one for admins, those bound to a supervisor's districts, an instructor
+    themself. Instructors holding a case in scope are listed whatever this says."""
+    if not user.active:
+        return false()
+    if user.role == "admin":
+        return and_(User.role == "instructor", User.active.is_(True))
+    if user.role == "supervisor":
+        mine = select(user_district.c.district_id).where(user_district.c.user_id == user.id)
+        return and_(User.role == "instructor", User.active.is_(True), User.id.in_(
+            select(user_district.c.user_id).where(user_district.c.district_id.in_(mine))))
+    if user.role == "instructor":
+        return User.id == user.id
+    return false()
+
+
+def can_see_campaigns(user: User) -> bool:
+    """The campaign's plan and progress are the bureau's and the instructors' business, like its KPIs."""
+    return user.active and user.role in ("admin", "supervisor", "instructor")
+
+
+def can_create_campaign(user: User) -> bool:
+    """A city's campaign is set up by an administrator or by a supervisor of the bureau's campaign office."""
+    return user.active and user.role in ("admin", "supervisor")
+
+
+def can_act_on_campaign(user: User) -> bool:
+    """The campaign's steps are all in the bureau lane: supervisors take them. Administrators set a campaign
+    up and may launch it, but do not act in its process, as they do not act on cases."""
+    return user.active and user.role == LANE_ROLES["bureau"]
+
+
+def can_launch_campaign(user: User) -> bool:
+    """Administrators launch a campaign's cases anywhere; supervisors in their own districts only."""
+    return user.active and (user.role == "admin" or (user.role == "supervisor" and bool(user.districts)))
+
+
+def launch_districts(user: User) -> set[int] | None:
+    """The districts `user` may launch a campaign's cases in: None for anywhere (administrators)."""
+    return None if user.role == "admin" else {d.id for d in user.districts}
 
 
 def can_act_in_lane(user: User, case: Case, lane: str) -> bool:

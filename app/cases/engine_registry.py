@@ -17,7 +17,7 @@ from workflows.specs import ProcessBundle, SpecRegistry, read_directory
 from ..extensions import db
 from ..models import Holiday, ProcessVersion
 
-PROCESSES = ("wage_negotiation",)
+PROCESSES = ("wage_negotiation", "contract_month")
 
 
 @dataclass

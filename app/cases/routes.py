@@ -5,14 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-import flask
 from flask import send_file, url_for
-from marshmallow import Schema
-from webargs.flaskparser import FlaskParser
-from werkzeug.datastructures import CombinedMultiDict
 
 from ..api.auth import current_user, make_blueprint
 from ..api.conditional import if_match_version
+from ..api.multipart import MultipartParser
 from ..api.paging import PageArgs, page_schema
 from ..documents import service as documents
 from . import comments, conflicts, deadlines, queries, service
@@ -41,18 +38,7 @@ CASE = "/<id:case_id>"  # a bigger number is no id: 404 before any query
 DOCUMENT = f"{CASE}/documents/<id:document_id>"
 
 
-class _MultipartParser(FlaskParser):
-    """webargs' Flask parser, whose "files" location also holds the plain fields of the multipart body.
-
-    OpenAPI has one request body per operation: a schema at location "files" documents the file and
-    its fields together as multipart/form-data, so they are parsed together too (this blueprint only).
-    """
-
-    def load_files(self, req: flask.Request, schema: Schema) -> Any:
-        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
-
-
-blp.ARGUMENTS_PARSER = _MultipartParser()
+blp.ARGUMENTS_PARSER = MultipartParser()  # the document upload's file and task_id come as one body
 
 
 def _with_etag(detail: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

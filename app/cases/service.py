@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,7 +39,18 @@ from ..audit import service as audit
 from ..deadlines.plan import first_notice, notice_plan
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
-from ..models import Campaign, Case, CaseTask, Document, Enterprise, StoredRuleSet, User, WageGuideline
+from ..models import (
+    AuditEvent,
+    Campaign,
+    Case,
+    CaseTask,
+    Document,
+    Enterprise,
+    StoredRuleSet,
+    User,
+    WageGuideline,
+    campaign_enterprise,
+)
 from .engine_registry import runtime
 from .forms import FORMS, FormContext, to_json
 
@@ -139,7 +150,16 @@ def _rule_set(name: str) -> RuleSet:
 def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str, title: str | None,
           previous: Case | None, campaign_id: int | None = None) -> Case:
     """Start the workflow and write the case with its first task rows, inside the caller's transaction."""
-    rs = _rule_set(rule_set_name)
+    case, effects = _new_case(enterprises, actor, _rule_set(rule_set_name), title, previous, campaign_id)
+    db.session.flush()  # one INSERT with the final columns; the audit event needs the id
+    _record_opened(case, effects, actor)
+    return case
+
+
+def _new_case(enterprises: list[Enterprise], actor: User | None, rs: RuleSet, title: str | None,
+              previous: Case | None, campaign_id: int | None) -> tuple[Case, list[str]]:
+    """Start the workflow and add the case with its first task rows to the session, not flushed yet;
+    returns the case and the side effects its first steps carried out."""
     rt = runtime()
     bundle = rt.current[PROCESS_ID]
     rt.ensure_stored(bundle)
@@ -167,14 +187,105 @@ def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str,
         tasks=[],  # a new case has no rows yet: say so, rather than let the ORM ask the database
     )
     db.session.add(case)
-    effects = _apply_snapshot(case, snapshot, actor, completed=None)
-    db.session.flush()  # one INSERT with the final columns; the audit event needs the id
-    audit.record("case_opened", {"ref": case.ref, "rule_set": rs.name, "spec_version": bundle.version,
-                                 "enterprise_ids": [e.id for e in enterprises],
-                                 "previous_case_id": case.previous_case_id, "campaign_id": case.campaign_id,
-                                 "effects": effects},
-                 actor=actor, case=case)
+    return case, _apply_snapshot(case, snapshot, actor, completed=None)
+
+
+def _record_opened(case: Case, effects: list[str], actor: User | None) -> AuditEvent:
+    """The case's first audit event (the case has its id: flushed, or given one beforehand)."""
+    return audit.record("case_opened", {"ref": case.ref, "rule_set": case.rule_set,
+                                        "spec_version": case.spec_version,
+                                        "enterprise_ids": [e.id for e in case.enterprises],
+                                        "previous_case_id": case.previous_case_id, "campaign_id": case.campaign_id,
+                                        "effects": effects},
+                        actor=actor, case=case)
+
+
+# ---------------------------------------------------------------------------- campaign cases
+def open_campaign_batch(campaign: Campaign, enterprises: Sequence[Enterprise], actor: User | None) -> list[Case]:
+    """Open one case per enterprise for `campaign` and record each in campaign_enterprise, in the caller's
+    transaction.
+
+    Every case is made by the code that opens a single case (workflow, rule set snapshot, task rows,
+    audit event). Only the writing differs: the new rows get their ids beforehand, so the cases, their
+    task rows and their audit events (with the cases' audit heads already set) each leave in one
+    multi-row INSERT, instead of a statement per row (SQLite) or a slowly parsed giant one with
+    RETURNING (PostgreSQL). An enterprise another launcher took meanwhile breaks the (campaign,
+    enterprise) key: the caller's transaction then rolls the whole batch back.
+    """
+    rs = _rule_set(DEFAULT_RULE_SET)
+    opened = [_new_case([enterprise], actor, rs, None, None, campaign.id) for enterprise in enterprises]
+    cases = [case for case, _ in opened]
+    case_ids = _reserve_ids(Case.__table__, len(cases))
+    if case_ids is None:  # a database without a way to reserve ids: they come back from the INSERT
+        db.session.flush()
+        for case, effects in opened:
+            _record_opened(case, effects, actor)
+    else:
+        tasks = [task for case in cases for task in case.tasks]
+        _give_ids(cases, case_ids)
+        _give_ids(tasks, _reserve_ids(CaseTask.__table__, len(tasks)) or [])
+        events = [_record_opened(case, effects, actor) for case, effects in opened]  # sets the audit heads
+        _give_ids(events, _reserve_ids(AuditEvent.__table__, len(events)) or [])
+        for event in events:  # nothing tells the flush that an event follows its case: two flushes say it
+            db.session.expunge(event)
+        db.session.flush()
+        db.session.add_all(events)
+        db.session.flush()
+    _cover(campaign, [(enterprise.id, case.id) for enterprise, case in zip(enterprises, cases, strict=True)])
+    return cases
+
+
+def _reserve_ids(table: Table, count: int) -> list[int] | None:
+    """`count` new ids of `table`, in the open transaction; None where the database offers no way.
+
+    PostgreSQL draws them from the table's sequence. SQLite gives a new row the id after the largest:
+    a write that changes nothing takes the database's write lock first, so no other writer can insert
+    before this transaction ends, and the ids after the largest are this transaction's.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return sorted(db.session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+            {"table": f'"{table.name}"', "count": count}).scalars())
+    if dialect == "sqlite":
+        db.session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE 0 = 1'))
+        largest = db.session.execute(text(f'SELECT max(id) FROM "{table.name}"')).scalar() or 0
+        return list(range(largest + 1, largest + 1 + count))
+    return None
+
+
+def _give_ids(rows: Sequence[Any], ids: Sequence[int]) -> None:
+    for row, row_id in zip(rows, ids, strict=True):
+        row.id = row_id
+
+
+def open_campaign_case(campaign: Campaign, enterprise_ids: Sequence[int], actor: User,
+                       title: str | None = None) -> Case:
+    """A regional or industry case of `campaign`: one case covering several enterprises of one district,
+    opened under the same rules as `open_case`, in the caller's transaction. The enterprises are recorded
+    in campaign_enterprise with it, so the campaign's launch passes over them."""
+    if not can_open_cases(actor):
+        raise Forbidden("Only a supervisor of the enterprises' district may open their case.")
+    enterprises = _enterprises(enterprise_ids, actor)
+    if not can_open_case(actor, enterprises[0].district_id):
+        raise Forbidden("Only a supervisor of the enterprises' district may open their case.")
+    covered = db.session.execute(select(campaign_enterprise.c.enterprise_id, campaign_enterprise.c.case_id).where(
+        campaign_enterprise.c.campaign_id == campaign.id,
+        campaign_enterprise.c.enterprise_id.in_([e.id for e in enterprises]))).first()
+    if covered is not None:
+        raise Conflict(f"Enterprise {covered.enterprise_id} is covered by another case of this campaign.",
+                       case_id=covered.case_id)
+    case = _open(enterprises, actor, DEFAULT_RULE_SET, title, previous=None, campaign_id=campaign.id)
+    _cover(campaign, [(enterprise.id, case.id) for enterprise in enterprises])
     return case
+
+
+def _cover(campaign: Campaign, pairs: Sequence[tuple[int, int]]) -> None:
+    """campaign_enterprise rows for (enterprise id, case id) pairs, in one multi-row INSERT."""
+    if pairs:
+        db.session.execute(insert(campaign_enterprise), [
+            {"campaign_id": campaign.id, "enterprise_id": enterprise_id, "case_id": case_id}
+            for enterprise_id, case_id in pairs])
 
 
 # ---------------------------------------------------------------------------- read helpers

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select
 
 from workflows import clock
 
+from ..campaigns import service as campaigns
 from ..cases import service as cases
 from ..cases.labels import stage_label
 from ..extensions import db
@@ -58,6 +59,7 @@ def sweep(as_of: datetime | None = None) -> SweepReport:
     instant = as_of or clock.now()
     report = SweepReport()
     fire_due_timers(instant, report)
+    campaigns.sweep(instant)  # campaign timers, then unfinished launches: their new cases are assigned next
     report.assigned = assign_waiting(instant).assigned  # after timers: a lapsed offer is offered again
     send_task_notices(instant, report)
     send_digests(instant, report)

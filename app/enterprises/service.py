@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import Case, District, Enterprise, User, case_enterprise
 from . import credit_code
 
-FIELDS = ("credit_code", "name", "district_id", "industry", "employees", "women_employees", "has_union")
+FIELDS = ("credit_code", "name", "district_id", "industry", "employees", "women_employees", "has_union", "ownership")
 OPEN_STATUSES = ("active", "in_force")
 
 
@@ -94,6 +94,7 @@ def update_enterprise(enterprise_id: int, data: Mapping[str, Any], actor: User) 
             raise Conflict("The enterprise has an open case in its district; finish or cancel it before moving it.")
         for name, (_, new) in changes.items():
             setattr(enterprise, name, new)
+        enterprise.updated_at = clock.now()
         audit.record("enterprise_updated", {"enterprise_id": enterprise.id, "credit_code": values["credit_code"],
                                             "changes": changes}, actor=actor)
     return enterprise

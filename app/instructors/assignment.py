@@ -62,8 +62,9 @@ class Candidate:
 
 
 def caseloads(user_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """Open cases per instructor (an offer not yet answered counts: the case names them already)."""
-    query = (select(Case.instructor_id, func.count()).where(Case.status.in_(OPEN_STATUSES),
+    """Cases under negotiation per instructor (status active; an offer not yet answered counts: the case
+    names them already). An agreement in force asks little of its instructor and does not count."""
+    query = (select(Case.instructor_id, func.count()).where(Case.status == "active",
                                                             Case.instructor_id.is_not(None))
              .group_by(Case.instructor_id))
     if user_ids is not None:
@@ -245,7 +246,7 @@ def caseload_rows(actor: User) -> list[dict[str, Any]]:
     """Every instructor with their open cases (those the actor may see counted), maximum and fit."""
     pool = candidates()
     visible = dict(db.session.execute(
-        select(Case.instructor_id, func.count()).where(Case.status.in_(OPEN_STATUSES), Case.instructor_id.is_not(None),
+        select(Case.instructor_id, func.count()).where(Case.status == "active", Case.instructor_id.is_not(None),
                                                        visible_cases_clause(actor)).group_by(Case.instructor_id)).all())
     return [{"user": c.user, "open_cases": c.load, "open_cases_visible": visible.get(c.user.id, 0),
              "max_caseload": c.limit, "districts": c.user.districts, "industries": sorted(c.industries)}

@@ -19,7 +19,8 @@ blp = make_blueprint("instructors", "/instructors",
 
 class CaseloadSchema(Schema):
     user = fields.Nested(UserRefSchema, required=True)
-    open_cases = fields.Integer(required=True, metadata={"description": "Open cases in the whole city"})
+    open_cases = fields.Integer(required=True,
+                                metadata={"description": "Cases under negotiation (active) in the whole city"})
     open_cases_visible = fields.Integer(required=True, metadata={"description": "Of those, in the caller's districts"})
     max_caseload = fields.Integer(required=True)
     districts = fields.List(fields.Nested(DistrictRefSchema), required=True,

@@ -182,3 +182,13 @@ def test_an_enterprise_with_an_open_case_keeps_its_district(api: ApiClient, worl
     response = api.patch(f"{URL}/{world.enterprise.id}", as_=world.admin, json={"district_id": world.other_district.id})
     assert response.status_code == 409
     assert api.patch(f"{URL}/{world.enterprise.id}", as_=world.admin, json={"employees": 200}).status_code == 200
+
+
+def test_the_registration_type_is_kept_and_an_edit_is_stamped(api: ApiClient, world: World) -> None:
+    e = world.enterprise
+    assert api.get(f"/api/v1/enterprises/{e.id}", as_=world.supervisor).json["ownership"] is None
+    changed = api.patch(f"/api/v1/enterprises/{e.id}", as_=world.supervisor, json={"ownership": "private"})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["ownership"] == "private" and changed.json["updated_at"] is not None
+    wrong = api.patch(f"/api/v1/enterprises/{e.id}", as_=world.supervisor, json={"ownership": "mixed"})
+    assert wrong.status_code == 422 and "ownership" in wrong.json["errors"]

@@ -1,5 +1,6 @@
 """Matrix entries: the enterprise registry."""
 
+import io
 from typing import Any
 
 from app.enterprises.credit_code import check_character
@@ -19,6 +20,14 @@ def _new(mw: Any, t: str) -> dict[str, Any]:
             "district_id": mw.pick(t, w.district.id, w.other_district.id), "industry": "C", "employees": 50}
 
 
+def _import_dry_run(mw: Any, t: str) -> dict[str, Any]:
+    """A one-row CSV of a new enterprise in district 1, checked only (dry_run)."""
+    first17 = "91210102MA0000009"
+    row = f"{first17 + check_character(first17)},导入企业,{mw.world.district.name},C,10,是"
+    csv = f"统一社会信用代码,企业名称,所属区,行业,职工人数,是否建立工会\n{row}\n"
+    return {"file": (io.BytesIO(csv.encode()), "registry.csv", "text/csv"), "dry_run": "true"}
+
+
 ENTRIES = [
     Entry("enterprises.list_enterprises", "GET", lambda mw, t: "/api/v1/enterprises", everyone(same(OK)),
           notes="everyone lists; the visibility clause narrows the items"),
@@ -31,4 +40,8 @@ ENTRIES = [
           {"admin": (OK, OK, 404), "supervisor": (OK, 404, 404), "instructor": (403, 404, 404),
            "union_rep": (403, 404, 404), "enterprise_rep": (403, 404, 404)},
           body=lambda mw, t: {"employees": 130}, notes="who sees but may not edit gets 403"),
+    Entry("enterprises.import_enterprises", "POST", lambda mw, t: "/api/v1/enterprises/import",
+          {"admin": same(200), "supervisor": same(200), "instructor": same(403), "union_rep": same(403),
+           "enterprise_rep": same(403)}, body=_import_dry_run, multipart=True,
+          notes="a dry run of one row in district 1: admins and supervisors import, the others may not"),
 ]
