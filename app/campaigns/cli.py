@@ -15,6 +15,8 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Campaign, District
 from .forms import normalise_filters
+from .launch import DEFAULT_BATCH, MAX_BATCH, find_campaign, run_launch, start_launch
+from .service import launch_running
 
 
 def _district_ids(names: tuple[str, ...]) -> list[int]:
@@ -46,7 +48,7 @@ def _fail(message: str, code: int = 1) -> None:
               help="Only enterprises with a union (or only those without one). Default: both.")
 @click.option("--without-agreement-in-force", is_flag=True,
               help="Leave out enterprises covered by an agreement in force.")
-@click.option("--batch", type=click.IntRange(1, 5_000), default=200, show_default=True,
+@click.option("--batch", type=click.IntRange(1, MAX_BATCH), default=DEFAULT_BATCH, show_default=True,
               help="Cases opened per transaction.")
 @with_appcontext
 def launch_campaign(campaign_key: str, districts: tuple[str, ...], industries: tuple[str, ...],
@@ -58,9 +60,6 @@ def launch_campaign(campaign_key: str, districts: tuple[str, ...], industries: t
     was interrupted (killed, crashed) is resumed by running the same command again: what was committed
     stays, nothing is opened twice.
     """
-    from .launch import find_campaign, run_launch, start_launch
-    from .service import launch_running
-
     campaign = find_campaign(campaign_key)
     if campaign is None:
         _fail(f"no campaign with id or name {campaign_key!r}")

@@ -10,9 +10,9 @@ is made of supervisors; an administrator may set the year's campaign up like oth
 Its steps are all in the bureau lane, so supervisors take them; administrators do not act in it,
 as they do not act on cases. Instructors may read campaigns, representatives may not.
 
-Every change locks the campaign row first (`FOR UPDATE`; the launch's batches take the same lock),
-so a step and a batch of the launch never overwrite each other; on SQLite, which renders no row
-locks, the row's version column turns the second writer into a Conflict.
+Every change locks the campaign row first (`FOR NO KEY UPDATE` on PostgreSQL; the launch's batches
+take the same lock), so a step and a batch of the launch never overwrite each other; on SQLite,
+which renders no row locks, the row's version column turns the second writer into a Conflict.
 """
 
 from __future__ import annotations
