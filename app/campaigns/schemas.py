@@ -116,7 +116,9 @@ class CampaignDetailSchema(CampaignSummarySchema):
     created_by = fields.Nested(UserRefSchema, allow_none=True, required=True)
     targets = fields.Dict(keys=fields.String(), values=fields.Float(), allow_none=True, required=True)
     next_timer_at = fields.AwareDateTime(allow_none=True, required=True)
-    enterprises_covered = fields.Integer(required=True)
-    cases = fields.Integer(required=True)
+    enterprises_covered = fields.Integer(required=True, metadata={"description": "Enterprises with a case of "
+                                                                                 "the campaign"})
+    cases = fields.Integer(required=True, metadata={"description": "Cases of the campaign (a regional case "
+                                                                   "covers several enterprises)"})
     ready_steps = fields.List(fields.Nested(CampaignStepSchema), required=True)
     timers = fields.List(fields.Nested(CampaignTimerSchema), required=True)

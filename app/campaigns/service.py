@@ -149,9 +149,10 @@ def detail(campaign: Campaign, actor: User) -> dict[str, Any]:
     """The campaign page: plan, where its process stands, what the caller may do, and its launch."""
     ready, waiting = where_it_stands(campaign)
     acts = can_act_on_campaign(actor) and campaign.status != "closed"
-    counts = db.session.execute(
-        select(func.count(), func.count(func.distinct(campaign_enterprise.c.case_id)))
-        .where(campaign_enterprise.c.campaign_id == campaign.id)).one()
+    covered = db.session.execute(select(func.count()).select_from(campaign_enterprise)
+                                 .where(campaign_enterprise.c.campaign_id == campaign.id)).scalar_one()
+    opened = db.session.execute(select(func.count()).select_from(Case)
+                                .where(Case.campaign_id == campaign.id)).scalar_one()
     creator = db.session.get(User, campaign.created_by_id) if campaign.created_by_id else None
     return {
         "id": campaign.id, "year": campaign.year, "name": campaign.name, "status": campaign.status,
@@ -159,7 +160,7 @@ def detail(campaign: Campaign, actor: User) -> dict[str, Any]:
         "created_at": campaign.created_at, "created_by": creator, "targets": campaign.targets,
         "next_timer_at": campaign.next_timer_at, "lock_version": campaign.lock_version,
         "launch": launch_progress(campaign),
-        "enterprises_covered": counts[0], "cases": counts[1],
+        "enterprises_covered": covered, "cases": opened,
         "ready_steps": [{**vars(s), "can_act": acts and (s.bpmn_id != LAUNCH_STEP or _launch_finished(campaign))}
                         for s in ready],
         "timers": [vars(s) for s in waiting],

@@ -31,10 +31,10 @@ def june(world: World) -> Iterator[None]:
     clock.set_global(None)
 
 
-def move(api: ApiClient, day: str, hour: int) -> None:
-    """Move the clock; tokens are issued afresh (one from a month ago may have expired)."""
+def move(app: Flask, day: str, hour: int) -> ApiClient:
+    """Move the clock; a fresh client issues fresh tokens (one from a month ago may have expired)."""
     clock.set_global(at(day, hour))
-    api._tokens.clear()
+    return ApiClient(app)
 
 
 def new(**overrides: Any) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def test_steps_are_taken_by_supervisors_with_valid_forms_in_order(api: ApiClient
 
 # ---------------------------------------------------------------------------- launch
 def test_a_supervisors_launch_stays_in_their_districts_and_its_progress_shows(
-        api: ApiClient, world: World, june: None) -> None:
+        app: Flask, api: ApiClient, world: World, june: None) -> None:
     made = make_enterprises(30, [world.district, world.other_district])
     campaign_id = created(api, world)["id"]
     launch_url = f"{URL}/{campaign_id}/launch"
@@ -143,7 +143,7 @@ def test_a_supervisors_launch_stays_in_their_districts_and_its_progress_shows(
     assert api.post(launch_url, as_=world.instructor, json={}).status_code == 403
     foreign = api.post(launch_url, as_=world.supervisor, json={"filters": {"district_ids": [world.other_district.id]}})
     assert foreign.status_code == 403
-    move(api, "2026-06-01", 9)
+    api = move(app, "2026-06-01", 9)
     started = api.post(launch_url, as_=world.supervisor,
                        json={"filters": {"district_ids": [world.district.id, world.other_district.id]}})
     assert started.status_code == 202
