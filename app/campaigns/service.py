@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from marshmallow import ValidationError
@@ -39,6 +40,7 @@ from ..cases import service as cases
 from ..cases.engine_registry import runtime
 from ..cases.forms import to_json
 from ..cases.service import transaction
+from ..deadlines.claiming import claiming, each_claimed
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
 from ..models import Campaign, Case, District, User, campaign_enterprise
@@ -410,58 +412,35 @@ def _claim_due(as_of: datetime, skip: Collection[int]) -> Campaign | None:
     return db.session.execute(query).scalar()
 
 
-class CampaignTimerFailure(Exception):
-    """Firing the timers of one campaign failed; the sweep passes over it for the rest of its run."""
-
-    def __init__(self, campaign_id: int) -> None:
-        self.campaign_id = campaign_id
-        super().__init__(f"firing the timers of campaign {campaign_id} failed")
-
-
 def fire_next_due(as_of: datetime, skip: Collection[int] = ()) -> tuple[int, list[str]] | None:
-    """Claim one campaign with a due timer and fire its timers, in one transaction: (its id, timers fired)."""
-    claimed: list[int] = []
-    try:
-        with clock.frozen_at(as_of), transaction():
-            campaign = _claim_due(as_of, skip)
-            if campaign is None:
-                return None
-            claimed.append(campaign.id)
-            bundle = _bundle(campaign)
-            rt = runtime()
-            wf = rt.engine.restore(bundle, campaign.workflow_state or "")
-            snapshot = rt.engine.fire_timers(wf, bundle, _rules())
-            campaign.workflow_state = rt.engine.dump(wf)
-            _apply(campaign, snapshot)
-            for element in snapshot.fired:
-                audit.record("campaign_timer_fired", {"campaign_id": campaign.id, "element": element,
-                                                      "stage": campaign.stage}, actor=None)
-    except Exception as exc:
-        if claimed:
-            raise CampaignTimerFailure(claimed[0]) from exc
-        raise
-    return claimed[0], list(snapshot.fired)
+    """Claim one campaign with a due timer and fire its timers, in one transaction: (its id, timers fired).
+
+    A failure rolls back and raises ClaimFailure naming the campaign."""
+    with claiming() as claimed, clock.frozen_at(as_of), transaction():
+        campaign = _claim_due(as_of, skip)
+        if campaign is None:
+            return None
+        claimed.append(campaign.id)
+        bundle = _bundle(campaign)
+        rt = runtime()
+        wf = rt.engine.restore(bundle, campaign.workflow_state or "")
+        snapshot = rt.engine.fire_timers(wf, bundle, _rules())
+        campaign.workflow_state = rt.engine.dump(wf)
+        _apply(campaign, snapshot)
+        for element in snapshot.fired:
+            audit.record("campaign_timer_fired", {"campaign_id": campaign.id, "element": element,
+                                                  "stage": campaign.stage}, actor=None)
+        return campaign.id, list(snapshot.fired)
 
 
 def fire_due_timers(as_of: datetime, report: CampaignSweep | None = None) -> CampaignSweep:
     """Fire every campaign timer due by `as_of`, one campaign per transaction; a campaign that fails is
     logged and passed over until the next run."""
     report = report or CampaignSweep()
-    skip: set[int] = set()
-    while True:
-        try:
-            result = fire_next_due(as_of, skip)
-        except CampaignTimerFailure as exc:
-            log.exception("firing the timers of campaign %s failed; the next run retries it", exc.campaign_id)
-            skip.add(exc.campaign_id)
-            report.failed.append(exc.campaign_id)
-            continue
-        if result is None:
-            return report
-        campaign_id, fired = result
-        skip.add(campaign_id)  # one pass per campaign and run: the engine already fired all that was due
+    for fired in each_claimed(partial(fire_next_due, as_of), "firing the timers of campaign", report.failed):
         if fired:
             report.campaigns_advanced += 1
+    return report
 
 
 def sweep(as_of: datetime) -> CampaignSweep:

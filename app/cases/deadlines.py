@@ -20,11 +20,11 @@ from ..accounts.permissions import can_extend_deadline
 from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import Case, User
+from ..models.cases import OPEN_STATUSES
 from .engine_registry import runtime
 from .service import _apply_snapshot, get_case, transaction
 
 MAX_EXTENSION_DAYS = 366
-OPEN_STATUSES = ("active", "in_force")
 
 
 def list_deadlines(case_id: int, actor: User) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ from ..accounts.permissions import (
     visible_enterprises_clause,
 )
 from ..audit import service as audit
+from ..deadlines.claiming import claiming
 from ..deadlines.plan import first_notice, notice_plan
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
@@ -51,6 +52,7 @@ from ..models import (
     WageGuideline,
     campaign_enterprise,
 )
+from ..models.cases import OPEN_STATUSES
 from .engine_registry import runtime
 from .forms import FORMS, FormContext, to_json
 
@@ -406,19 +408,14 @@ def _validate(row: CaseTask, raw: dict[str, Any], ctx: FormContext) -> tuple[dic
 
 
 # ---------------------------------------------------------------------------- timers
-class TimerFailure(Exception):
-    """Firing the timers of one case failed; the sweep skips that case for the rest of its run."""
-
-    def __init__(self, case_id: int) -> None:
-        self.case_id = case_id
-        super().__init__(f"firing the timers of case {case_id} failed")
-
-
 OnFired = Callable[[Case, Snapshot], None]
 
 
 def _claim_due_case(as_of: datetime, skip: Collection[int]) -> int | None:
-    """The id of the next case with a timer due by `as_of`, locked for this transaction.
+    """The id of the next case with a timer due before `as_of`, locked for this transaction.
+
+    Strictly before, as the engine fires a timer only once its instant has passed: a case claimed at
+    the very instant would fire nothing.
 
     Found through the index on next_timer_at, never by loading cases. On PostgreSQL the row lock
     is taken with SKIP LOCKED: a case another scheduler is firing right now is passed over, and once
@@ -426,7 +423,7 @@ def _claim_due_case(as_of: datetime, skip: Collection[int]) -> int | None:
     FOR UPDATE: there one process runs the jobs, and the case's version column still turns a
     second writer into a conflict.
     """
-    query = select(Case.id).where(Case.next_timer_at <= as_of)
+    query = select(Case.id).where(Case.next_timer_at < as_of)
     if skip:
         query = query.where(Case.id.not_in(list(skip)))
     query = query.order_by(Case.next_timer_at, Case.id).limit(1).with_for_update(skip_locked=True)
@@ -439,36 +436,30 @@ def fire_next_due(as_of: datetime, skip: Collection[int] = (),
 
     `on_fired` runs inside the same transaction (the deadline job tells people there), so a
     notice about a timer exists exactly when the timer fired. A failure rolls everything back and
-    raises TimerFailure naming the case, so the caller can pass over it for the rest of its run.
+    raises ClaimFailure naming the case, so the caller can pass over it for the rest of its run.
     """
-    claimed: list[int] = []
-    try:
-        with clock.frozen_at(as_of), transaction():
-            case_id = _claim_due_case(as_of, skip)
-            if case_id is None:
-                return None
-            claimed.append(case_id)
-            case = db.session.execute(select(Case).where(Case.id == case_id)
-                                      .options(joinedload(Case.tasks))
-                                      .execution_options(populate_existing=True)).unique().scalar_one()
-            rt = runtime()
-            rt.refresh_holidays()
-            rs = RuleSet.from_dict(case.rules)
-            bundle = rt.bundle(case.process_id, case.spec_version)
-            wf = rt.engine.restore(bundle, case.workflow_state)
-            snapshot = rt.engine.fire_timers(wf, bundle, rs)
-            case.workflow_state = rt.engine.dump(wf)
-            effects = _apply_snapshot(case, snapshot, None, completed=None)
-            for element in snapshot.fired:
-                audit.record("timer_fired", {"element": element, "effects": effects}, actor=None, case=case)
-            for clock_name in snapshot.escalations:
-                audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case=case)
-            if snapshot.fired and on_fired is not None:
-                on_fired(case, snapshot)
-    except Exception as exc:
-        if claimed:  # the commit too may fail (a conflict): the caller still learns which case
-            raise TimerFailure(claimed[0]) from exc
-        raise
+    with claiming() as claimed, clock.frozen_at(as_of), transaction():
+        case_id = _claim_due_case(as_of, skip)
+        if case_id is None:
+            return None
+        claimed.append(case_id)
+        case = db.session.execute(select(Case).where(Case.id == case_id)
+                                  .options(joinedload(Case.tasks))
+                                  .execution_options(populate_existing=True)).unique().scalar_one()
+        rt = runtime()
+        rt.refresh_holidays()
+        rs = RuleSet.from_dict(case.rules)
+        bundle = rt.bundle(case.process_id, case.spec_version)
+        wf = rt.engine.restore(bundle, case.workflow_state)
+        snapshot = rt.engine.fire_timers(wf, bundle, rs)
+        case.workflow_state = rt.engine.dump(wf)
+        effects = _apply_snapshot(case, snapshot, None, completed=None)
+        for element in snapshot.fired:
+            audit.record("timer_fired", {"element": element, "effects": effects}, actor=None, case=case)
+        for clock_name in snapshot.escalations:
+            audit.record("deadline_escalated", {"clock": clock_name}, actor=None, case=case)
+        if snapshot.fired and on_fired is not None:
+            on_fired(case, snapshot)
     return case_id, list(snapshot.fired)
 
 
@@ -479,7 +470,7 @@ def cancel_case(case_id: int, actor: User, reason: str) -> Case:
         raise Invalid("Give a reason.", {"reason": ["Give a reason for cancelling."]})
     with transaction():
         case = get_case(case_id, actor)
-        if case.status not in ("active", "in_force"):
+        if case.status not in OPEN_STATUSES:
             raise Conflict(f"The case is already {case.status}.")
         if not can_cancel_case(actor, case):
             raise Forbidden("Only a supervisor of the case's district may cancel it.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import and_, func, select
@@ -27,6 +28,7 @@ from ..models import Case, CaseTask, DeadlineNotice, DigestSent, User
 from ..models.accounts import user_district
 from ..notifications.service import notify
 from . import notices
+from .claiming import claiming, each_claimed
 from .plan import OVERDUE, due_notice, next_notice
 
 log = logging.getLogger(__name__)
@@ -70,23 +72,11 @@ def sweep(as_of: datetime | None = None) -> SweepReport:
 def fire_due_timers(as_of: datetime, report: SweepReport | None = None) -> SweepReport:
     """Fire every timer due by `as_of`, one case per transaction, telling people as the case moves."""
     report = report or SweepReport()
-    skip: set[int] = set()
-    while True:
-        try:
-            result = cases.fire_next_due(as_of, skip, on_fired=notices.timers_fired)
-        except cases.TimerFailure as exc:
-            log.exception("firing the timers of case %s failed; the next run retries it", exc.case_id)
-            skip.add(exc.case_id)
-            report.failed_cases.append(exc.case_id)
-            continue
-        if result is None:
-            return report
-        case_id, fired = result
+    step = partial(cases.fire_next_due, as_of, on_fired=notices.timers_fired)
+    for fired in each_claimed(step, "firing the timers of case", report.failed_cases):
         if fired:
             report.cases_advanced += 1
-        else:  # due by its column, yet the engine had nothing to fire: do not claim it again this run
-            log.warning("case %s was due but no timer fired", case_id)
-            skip.add(case_id)
+    return report
 
 
 # ---------------------------------------------------------------------------- reminders, overdue
@@ -103,26 +93,22 @@ def _claim_task_notice(as_of: datetime, skip: set[int]) -> CaseTask | None:
 def send_task_notices(as_of: datetime, report: SweepReport | None = None) -> SweepReport:
     """Send each due reminder or overdue notice once, and schedule the task's next one."""
     report = report or SweepReport()
-    skip: set[int] = set()
-    while True:
-        claimed: list[int] = []
-        try:
-            with clock.frozen_at(as_of), cases.transaction():
-                task = _claim_task_notice(as_of, skip)
-                if task is None:
-                    return report
-                claimed.append(task.id)
-                kind = _notice_task(task, as_of)
-            if kind == OVERDUE:
-                report.overdue += 1
-            elif kind:
-                report.reminders += 1
-        except Exception:
-            if not claimed:
-                raise
-            log.exception("the deadline notice of task %s failed; the next run retries it", claimed[0])
-            skip.add(claimed[0])
-            report.failed_tasks.append(claimed[0])
+    for kind in each_claimed(partial(_next_task_notice, as_of), "the deadline notice of task", report.failed_tasks):
+        if kind == OVERDUE:
+            report.overdue += 1
+        elif kind:
+            report.reminders += 1
+    return report
+
+
+def _next_task_notice(as_of: datetime, skip: set[int]) -> tuple[int, str | None] | None:
+    """Claim the next task with a notice due and send it, in one transaction: (its id, the notice sent)."""
+    with claiming() as claimed, clock.frozen_at(as_of), cases.transaction():
+        task = _claim_task_notice(as_of, skip)
+        if task is None:
+            return None
+        claimed.append(task.id)
+        return task.id, _notice_task(task, as_of)
 
 
 def _notice_task(task: CaseTask, as_of: datetime) -> str | None:

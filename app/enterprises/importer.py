@@ -45,10 +45,10 @@ from ..cases.service import transaction
 from ..errors import Forbidden, Invalid, TooLarge
 from ..extensions import db
 from ..models import Case, District, Enterprise, User, case_enterprise
+from ..models.cases import OPEN_STATUSES
 from ..models.enterprises import OWNERSHIPS
 from . import credit_code
 from .industries import SECTIONS
-from .service import OPEN_STATUSES
 
 # (phase, rows done in the phase, rows in the phase): "checking" every row, then "saving" the changed ones.
 Progress = Callable[[str, int, int], None]

@@ -21,10 +21,10 @@ from ..cases.service import transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import Case, District, Enterprise, User, case_enterprise
+from ..models.cases import OPEN_STATUSES
 from . import credit_code
 
 FIELDS = ("credit_code", "name", "district_id", "industry", "employees", "women_employees", "has_union", "ownership")
-OPEN_STATUSES = ("active", "in_force")
 
 
 def like_pattern(text: str) -> str:

@@ -33,12 +33,12 @@ from ..cases import service as cases
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import AuditEvent, Case, CaseTask, User
+from ..models.cases import OPEN_STATUSES
 from ..notifications.service import notify
 
 log = logging.getLogger(__name__)
 
 ASSIGNMENT_FORM = "assignment"  # the form of the BPMN step that names a case's instructor
-OPEN_STATUSES = ("active", "in_force")
 
 
 @dataclass
@@ -72,14 +72,18 @@ def caseloads(user_ids: Iterable[int] | None = None) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
+def max_caseload(user: User) -> int:
+    """The most cases an instructor holds at once: their own maximum, else the configured one."""
+    return user.max_caseload or int(current_app.config["INSTRUCTOR_MAX_CASELOAD"])
+
+
 def candidates() -> list[Candidate]:
     """Every active instructor with their districts, industries, load and maximum."""
-    default = int(current_app.config["INSTRUCTOR_MAX_CASELOAD"])
     people = db.session.execute(
         select(User).where(User.role == "instructor", User.active.is_(True))
         .options(selectinload(User.districts), selectinload(User.industry_links)).order_by(User.id)).scalars().all()
     loads = caseloads()
-    return [Candidate(u, {d.id for d in u.districts}, set(u.industries), loads.get(u.id, 0), u.max_caseload or default)
+    return [Candidate(u, {d.id for d in u.districts}, set(u.industries), loads.get(u.id, 0), max_caseload(u))
             for u in people]
 
 

@@ -24,6 +24,8 @@ case_enterprise = Table(
 )
 
 CASE_STATUSES = ("active", "in_force", "completed", "closed", "cancelled")
+# A case still running: its deadlines tick, its instructor answers for it, it may still be cancelled.
+OPEN_STATUSES = ("active", "in_force")
 
 
 class Case(db.Model):

@@ -52,7 +52,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -73,6 +72,7 @@ from ..enterprises.industries import SECTION_LETTERS, section_name
 from ..enterprises.size_bands import SIZE_BAND_KEYS, size_band_column, size_band_label
 from ..errors import Forbidden, Invalid
 from ..extensions import db
+from ..instructors.assignment import caseloads, max_caseload
 from ..models import Campaign, Case, CaseTask, District, Enterprise, User, WageGuideline, campaign_enterprise
 from ..models import case_enterprise as ce
 
@@ -413,13 +413,10 @@ def _instructors(scope: Scope) -> list[dict[str, Any]]:
     people = db.session.execute(
         select(User).where(or_(User.id.in_(list(in_scope)), kpi_instructors_clause(scope.actor)))
         .order_by(User.display_name, User.id)).scalars().all()
-    loads = dict(db.session.execute(
-        select(Case.instructor_id, func.count()).where(active, Case.instructor_id.in_([u.id for u in people]))
-        .group_by(Case.instructor_id)).all()) if people else {}
-    default = int(current_app.config["INSTRUCTOR_MAX_CASELOAD"])
+    loads = caseloads([u.id for u in people]) if people else {}
     rows = []
     for user in people:
-        limit = user.max_caseload or default
+        limit = max_caseload(user)
         open_cases, concluded = in_scope.get(user.id, (0, 0))
         rows.append({"id": user.id, "username": user.username, "display_name": user.display_name,
                      "caseload": loads.get(user.id, 0), "max_caseload": limit,

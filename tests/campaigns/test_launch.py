@@ -8,15 +8,9 @@ per eligible enterprise: never a case without its task row, its audit event or i
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select, update
 
@@ -27,12 +21,11 @@ from app.enterprises.size_bands import size_band
 from app.extensions import db
 from app.models import Campaign, Case, Enterprise, campaign_enterprise
 from tests.conftest import World, at
+from tests.processes import kill_when, start_flask
 from workflows import clock
 
 from .helpers import NOTHING_HALF_MADE, covered, half_made, make_enterprises, ready_to_launch
 
-ROOT = Path(__file__).resolve().parents[2]
-WAIT_SECONDS = 120
 COUNT = 2_000
 
 
@@ -195,32 +188,6 @@ def test_a_case_opened_by_hand_for_the_campaign_is_not_opened_again(world: World
 
 
 # ---------------------------------------------------------------------------- a launcher killed halfway
-def start_cli(app: Flask, *args: str, output: Path) -> subprocess.Popen[bytes]:
-    """`flask launch-campaign` in its own process, as an operator runs it, on the test's database."""
-    env = {**os.environ, "FLASK_APP": "app:create_app", "WAGECASE_ENV": "testing",
-           "WAGECASE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
-    with output.open("wb") as sink:
-        return subprocess.Popen([sys.executable, "-m", "flask", "launch-campaign", *args], cwd=ROOT, env=env,
-                                stdout=sink, stderr=subprocess.STDOUT)
-
-
-def kill_when_some_batches_committed(proc: subprocess.Popen[bytes], campaign_id: int, at_least: int,
-                                     output: Path) -> None:
-    """SIGKILL the launcher once `at_least` enterprises are covered (polling the database, never guessing)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    try:
-        while len(covered(campaign_id)) < at_least:
-            if proc.poll() is not None:
-                pytest.fail(f"the launch ended (exit {proc.returncode}) before it could be killed:\n"
-                            + output.read_text(errors="replace"))
-            assert time.monotonic() < deadline, "the launch never got going"
-            time.sleep(0.005)
-    finally:
-        proc.kill()
-        proc.wait(WAIT_SECONDS)
-    assert proc.returncode == -signal.SIGKILL, output.read_text(errors="replace")
-
-
 def test_a_launch_killed_halfway_and_run_again_ends_with_one_whole_case_per_enterprise(
         app: Flask, world: World, tmp_path: Path) -> None:
     made = make_enterprises(COUNT, [world.district, world.other_district])
@@ -228,8 +195,8 @@ def test_a_launch_killed_halfway_and_run_again_ends_with_one_whole_case_per_ente
     eligible = everyone(world, made)
 
     output = tmp_path / "launch.out"
-    proc = start_cli(app, campaign.name, "--batch", "50", output=output)
-    kill_when_some_batches_committed(proc, campaign.id, 100, output)
+    proc = start_flask(app, ["launch-campaign", campaign.name, "--batch", "50"], output)
+    kill_when(proc, lambda: len(covered(campaign.id)) >= 100, output, "the launch")
     db.session.rollback()
     before = covered(campaign.id)
     assert 0 < len(before) < len(eligible), "the kill did not land in the middle of the launch"

@@ -9,14 +9,9 @@ SIGKILL in the middle of its work, as a crash or an out-of-memory kill would.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import queue
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from datetime import datetime
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
@@ -32,11 +27,11 @@ from app.extensions import db
 from app.models import AuditEvent, Case, CaseTask, Notification
 from tests.conftest import USING_POSTGRES, World, at
 from tests.helpers import open_case
+from tests.processes import kill_when, start_flask
 from tests.service.flows import step, walk_until
 
 from . import sweeper
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 120
 
 
@@ -179,8 +174,10 @@ def collect(children: list[BaseProcess], results: Queue[dict[str, Any]]) -> list
     return reports
 
 
-@pytest.mark.skipif(not USING_POSTGRES, reason="SQLite runs one scheduler process; sharing the work needs PostgreSQL")
 def test_two_scheduler_processes_fire_each_of_500_timers_once(app: Flask, world: World) -> None:
+    """On PostgreSQL the two share the work without ever claiming the same case (SKIP LOCKED). SQLite
+    has no row locks and production runs one scheduler there; two at once still fire nothing twice, as
+    the case's version column turns the slower writer into a conflict, which it skips."""
     case_ids = awaiting_instructor(world, 500)
     as_of = at("2026-03-06", 1)  # the three working days ended with Thursday 5 March
     assert db.session.execute(select(func.count()).select_from(Case).where(Case.next_timer_at <= as_of)).scalar() == 500
@@ -200,9 +197,10 @@ def test_two_scheduler_processes_fire_each_of_500_timers_once(app: Flask, world:
                 child.join(10)
 
     advanced = [r["cases_advanced"] for r in reports]
-    assert [r["failed_cases"] for r in reports] == [[], []]
     assert sum(advanced) == 500, advanced
-    assert min(advanced) > 0, f"one scheduler did all the work, nothing was shared: {advanced}"
+    if USING_POSTGRES:
+        assert [r["failed_cases"] for r in reports] == [[], []]  # nobody even tried a case held by the other
+        assert min(advanced) > 0, f"one scheduler did all the work, nothing was shared: {advanced}"
 
     db.session.rollback()
     assert db.session.execute(select(func.count()).select_from(AuditEvent)
@@ -252,32 +250,6 @@ def wait_for_the_dead_run_to_let_go() -> None:
         time.sleep(0.01)
 
 
-def start_cli_sweep(app: Flask, as_of: datetime, output: Path) -> subprocess.Popen[bytes]:
-    """`flask run-deadlines` in its own process, as cron runs it, on the test's database."""
-    env = {**os.environ, "FLASK_APP": "app:create_app", "WAGECASE_ENV": "testing",
-           "WAGECASE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
-    with output.open("wb") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "flask", "run-deadlines", "--as-of", as_of.isoformat(), "--force"],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
-
-
-def kill_midway(proc: subprocess.Popen[bytes], victims: list[int], output: Path) -> None:
-    """SIGKILL the sweep once a third of the victims have fired (polling the database, never guessing)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    try:
-        while fired_among(victims) < len(victims) // 3:
-            if proc.poll() is not None:
-                pytest.fail(f"the sweep ended (exit {proc.returncode}) before it could be killed:\n"
-                            + output.read_text(errors="replace"))
-            assert time.monotonic() < deadline, "the sweep fired too few timers to be killed halfway"
-            time.sleep(0.005)
-    finally:
-        proc.kill()
-        proc.wait(WAIT_SECONDS)
-    assert proc.returncode == -signal.SIGKILL, output.read_text(errors="replace")
-
-
 def test_a_sweep_killed_halfway_and_rerun_ends_as_an_uninterrupted_one(app: Flask, world: World,
                                                                         tmp_path: Path) -> None:
     # The controls' proposals arrived on 4 March, the victims' on 11 March: the 20 days for a written
@@ -293,7 +265,8 @@ def test_a_sweep_killed_halfway_and_rerun_ends_as_an_uninterrupted_one(app: Flas
     assert fired_among(victims) == 0
 
     output = tmp_path / "run-deadlines.out"
-    kill_midway(start_cli_sweep(app, as_of_2, output), victims, output)
+    proc = start_flask(app, ["run-deadlines", "--as-of", as_of_2.isoformat(), "--force"], output)
+    kill_when(proc, lambda: fired_among(victims) >= len(victims) // 3, output, "the sweep")
     wait_for_the_dead_run_to_let_go()
     db.session.rollback()
     fired_before_rerun = fired_among(victims)

@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -21,10 +20,9 @@ from app.deadlines.scheduler import build
 from app.extensions import db
 from app.models import Case
 from tests.helpers import ready_ids
+from tests.processes import ROOT, flask_env
 from tests.service.flows import proposal_received
 from workflows import clock
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
@@ -95,8 +93,7 @@ def test_the_web_process_starts_its_scheduler_on_the_first_request(app: Flask, w
 
 def test_flask_run_scheduler_runs_in_its_own_process_until_interrupted(app: Flask, world) -> None:
     case = overdue_case(world)
-    env = {**os.environ, "FLASK_APP": "app:create_app", "WAGECASE_ENV": "testing",
-           "WAGECASE_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "WAGECASE_DEADLINE_SWEEP_SECONDS": "1"}
+    env = flask_env(app, DEADLINE_SWEEP_SECONDS="1")
     process = subprocess.Popen([sys.executable, "-m", "flask", "run-scheduler"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
