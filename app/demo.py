@@ -1,7 +1,10 @@
-"""Demo data: three districts, about sixty enterprises, users of every role, and cases in every stage.
+"""Demo data: three districts, sixty enterprises, users of every role, this year's campaign, and cases in
+every stage.
 
-Cases are not written as rows: they are walked through the case service with the clock moved, so
-the demo shows exactly what the procedure produces, overdue steps included.
+Nothing is written as rows where a service exists: the campaign is planned and launched, and the
+cases are opened into it and walked, through the services with the clock moved, so the demo shows
+exactly what the procedure produces, overdue steps included. The cases the launch opens wait for an
+instructor: the running app's deadline sweep assigns them by district, industry and caseload.
 """
 
 from __future__ import annotations
@@ -18,17 +21,23 @@ from workflows import clock
 
 from .accounts.passwords import hash_password
 from .accounts.permissions import LANE_ROLES, can_act_in_lane
+from .campaigns import launch
+from .campaigns import service as campaigns
 from .cases import service as cases
 from .cases.forms import FILING_DOCUMENTS, WAGE_AGREEMENT_ITEMS
 from .enterprises.credit_code import check_character
 from .extensions import db
-from .models import Case, District, Enterprise, User, WageGuideline
+from .models import Campaign, Case, District, Enterprise, User, WageGuideline
+from .models.accounts import UserIndustry
 
 DEMO_PASSWORD = "demo-pass-2026"
 DISTRICTS = (("210102", "和平区"), ("210103", "沈河区"), ("210105", "皇姑区"))
 INDUSTRIES = "CEFGHIKM"
 NAME_PARTS = ("华信", "东方", "盛京", "北辰", "远航", "金桥", "恒泰", "新港", "瑞丰", "宏达",
               "天成", "汇通", "长青", "广源", "万联", "嘉禾", "鼎盛", "安和", "启明", "同舟")
+# Size bands by weight (micro, small, medium, large) and registration types by weight, roughly a city's mix.
+EMPLOYEE_RANGES = (((5, 19), 15), ((20, 299), 50), ((300, 999), 25), ((1000, 3000), 10))
+OWNERSHIP_MIX = (("private", 55), ("state", 10), ("collective", 5), ("foreign", 15), ("hmt", 10), ("other", 5))
 NAME_KINDS = ("机械制造有限公司", "建筑工程有限公司", "商贸有限公司", "物流有限公司", "餐饮管理有限公司",
               "信息技术有限公司", "物业服务有限公司", "食品有限公司")
 
@@ -89,9 +98,9 @@ def _increase(case: Case) -> Decimal:
 
 
 def _instructor_for(case: Case) -> User:
-    instructors = db.session.execute(
-        select(User).where(User.role == "instructor").order_by(User.id)
-    ).scalars().all()
+    """One of the instructors serving the case's district, in turn."""
+    instructors = [u for u in db.session.execute(select(User).where(User.role == "instructor").order_by(User.id))
+                   .scalars() if any(d.id == case.district_id for d in u.districts)]
     return instructors[case.id % len(instructors)]
 
 
@@ -139,16 +148,20 @@ def seed(rng_seed: int = 2026) -> dict[str, int]:
     user("admin", "系统管理员", "admin")
     for i, d in enumerate(districts, start=1):
         user(f"supervisor{i}", f"{d.name}监察员", "supervisor", districts=[d])
-    for i in range(1, 7):
-        user(f"instructor{i}", f"指导员{i}", "instructor")
+    for i in range(6):  # two per district, each knowing two industries
+        instructor = user(f"instructor{i + 1}", f"指导员{i + 1}", "instructor", districts=[districts[i % 3]])
+        instructor.industry_links = [UserIndustry(industry=INDUSTRIES[(2 * i + k) % len(INDUSTRIES)])
+                                     for k in range(2)]
     enterprises = []
     for i in range(60):
         d = districts[i % 3]
-        employees = rng.randint(20, 800)
+        low, high = rng.choices([r for r, _ in EMPLOYEE_RANGES], [w for _, w in EMPLOYEE_RANGES])[0]
+        employees = rng.randint(low, high)
         name = f"{d.name[:2]}{NAME_PARTS[i % 20]}{NAME_KINDS[i % 8]}"
         e = Enterprise(credit_code=credit_code(rng, d.code), name=name, district=d,
                        industry=INDUSTRIES[i % len(INDUSTRIES)], employees=employees,
                        women_employees=employees * rng.randint(20, 60) // 100, has_union=i % 5 != 4,
+                       ownership=rng.choices([o for o, _ in OWNERSHIP_MIX], [w for _, w in OWNERSHIP_MIX])[0],
                        created_at=now)
         enterprises.append(e)
     db.session.add_all(enterprises)
@@ -159,6 +172,7 @@ def seed(rng_seed: int = 2026) -> dict[str, int]:
                                  upper_pct=Decimal("9.00"), published_on=date(today.year, 5, 1)))
     db.session.commit()
 
+    campaign = _plan_campaign(today)
     opened = 0
     plans = [(steps, "") for steps in range(0, 22)] + [(4, "refuse"), (9, "impasse"), (10, "impasse")]
     for i, (steps, variant) in enumerate(plans):
@@ -166,18 +180,44 @@ def seed(rng_seed: int = 2026) -> dict[str, int]:
         supervisor = actor_for_district(e.district_id)
         start = today - timedelta(days=2 * steps + 3 + (i % 4) * 9)
         with clock.frozen_at(datetime.combine(start, time(9), clock.zone())):
-            case = cases.open_case(enterprise_ids=[e.id], actor=supervisor)
+            case = cases.open_case(enterprise_ids=[e.id], actor=supervisor, campaign_id=campaign.id)
         walk(case, steps, start, variant)
         opened += 1
     regional = [e for e in enterprises[26:] if e.district is districts[0]][:4]
     with clock.frozen_at(datetime.combine(today - timedelta(days=20), time(9), clock.zone())):
         case = cases.open_case(enterprise_ids=[e.id for e in regional],
                                actor=actor_for_district(regional[0].district_id),
-                               title=f"{regional[0].district.name}餐饮行业工资集体协商")
+                               title=f"{regional[0].district.name}餐饮行业工资集体协商", campaign_id=campaign.id)
     walk(case, 4, today - timedelta(days=20))
     opened += 1
+    opened += _launch(campaign, today)
     return {"districts": len(districts), "enterprises": len(enterprises),
             "users": db.session.execute(select(func.count()).select_from(User)).scalar() or 0, "cases": opened}
+
+
+def _plan_campaign(today: date) -> Campaign:
+    """This year's campaign, planned by the first district's supervisor up to its launch step."""
+    starts_on = today - timedelta(days=80)
+    admin = db.session.execute(select(User).where(User.username == "admin")).scalar_one()
+    supervisor = db.session.execute(select(User).where(User.username == "supervisor1")).scalar_one()
+    with clock.frozen_at(datetime.combine(starts_on - timedelta(days=5), time(9), clock.zone())):
+        campaign = campaigns.create_campaign({
+            "name": f"{starts_on.year}年双合同月", "year": starts_on.year, "starts_on": starts_on,
+            "ends_on": today + timedelta(days=20), "targets": {"coverage_pct": 95, "wage_coverage_pct": 87}}, admin)
+        for bpmn_id, data in (("plan_targets", {"targets": {"coverage_pct": 95, "wage_coverage_pct": 87,
+                                                               "non_public_100_wage_coverage_pct": 80}}),
+                              ("confirm_enterprises", {"filters": {}}),
+                              ("assign_instructors", {"confirmed": True})):
+            campaign = campaigns.complete_step(campaign.id, bpmn_id, data, supervisor)
+    return campaign
+
+
+def _launch(campaign: Campaign, today: date) -> int:
+    """Launch the campaign for the enterprises without a case of it yet; the cases opened."""
+    with clock.frozen_at(datetime.combine(today - timedelta(days=1), time(9), clock.zone())):
+        launch.start_launch(campaign.id, None, actor=None)
+        last = launch.run_launch(campaign.id)
+    return last.done if last is not None else 0
 
 
 def actor_for_district(district_id: int) -> User:

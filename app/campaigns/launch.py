@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 
 from workflows import clock
 
@@ -74,23 +74,6 @@ def eligible_clauses(campaign_id: int, filters: Mapping[str, Any]) -> list[Colum
     return clauses
 
 
-def adopt_cases(campaign_id: int) -> int:
-    """Record in campaign_enterprise the campaign's cases opened one by one (POST /cases with the campaign's
-    id writes no such row), the oldest case per enterprise: the launch then passes over their enterprises."""
-    rows = db.session.execute(
-        select(case_enterprise.c.enterprise_id, func.min(Case.id))
-        .join(Case, Case.id == case_enterprise.c.case_id)
-        .where(Case.campaign_id == campaign_id, ~exists().where(
-            campaign_enterprise.c.campaign_id == campaign_id,
-            campaign_enterprise.c.enterprise_id == case_enterprise.c.enterprise_id))
-        .group_by(case_enterprise.c.enterprise_id)).all()
-    if rows:
-        db.session.execute(insert(campaign_enterprise), [
-            {"campaign_id": campaign_id, "enterprise_id": enterprise_id, "case_id": case_id}
-            for enterprise_id, case_id in rows])
-    return len(rows)
-
-
 def count_eligible(campaign_id: int, filters: Mapping[str, Any]) -> int:
     return db.session.execute(select(func.count()).select_from(Enterprise)
                               .where(*eligible_clauses(campaign_id, filters))).scalar_one()
@@ -129,7 +112,6 @@ def start_launch(campaign_id: int, filters: Mapping[str, Any] | None, actor: Use
             chosen["district_ids"] = sorted(wanted & allowed)
             if not chosen["district_ids"]:
                 raise Forbidden("You may launch cases only in your own districts.")
-        adopted = adopt_cases(campaign.id)
         now = clock.now()
         campaign.launch_filters = chosen
         campaign.launch_total = count_eligible(campaign.id, chosen)
@@ -138,7 +120,7 @@ def start_launch(campaign_id: int, filters: Mapping[str, Any] | None, actor: Use
         if campaign.status == "planning":
             campaign.status = "launching"
         audit.record("campaign_launch_started", {"campaign_id": campaign.id, "filters": chosen,
-                                                 "total": campaign.launch_total, "adopted_cases": adopted},
+                                                 "total": campaign.launch_total},
                      actor=actor)
     return campaign
 

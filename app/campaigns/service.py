@@ -45,6 +45,7 @@ from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
 from ..models import Campaign, Case, District, User, campaign_enterprise
 from .forms import STEP_FORMS, normalise_filters
+from .locking import lock
 
 PROCESS_ID = "contract_month"
 LANE = "bureau"
@@ -77,17 +78,6 @@ def get_campaign(campaign_id: int, actor: User) -> Campaign:
     if campaign is None:
         raise NotFound("No such campaign.")
     return campaign
-
-
-def lock(campaign_id: int, skip_locked: bool = False) -> Campaign | None:
-    """The campaign row, read afresh and locked for this transaction (None: missing, or skipped as locked).
-
-    FOR NO KEY UPDATE on PostgreSQL: writers of the campaign take turns, while rows that merely refer
-    to it (a case, a campaign_enterprise row, inserted by someone else) are not held up.
-    """
-    query = (select(Campaign).where(Campaign.id == campaign_id)
-             .with_for_update(skip_locked=skip_locked, key_share=True).execution_options(populate_existing=True))
-    return db.session.execute(query).scalar()
 
 
 def _bundle(campaign: Campaign) -> ProcessBundle:
@@ -378,15 +368,10 @@ def check_districts(ids: Collection[int], field: str) -> None:
 def open_regional_case(campaign_id: int, enterprise_ids: list[int], title: str | None, actor: User) -> Case:
     """One case of the campaign covering several enterprises of one district (a regional or industry
     negotiation), opened by a supervisor of that district; the launch passes over its enterprises."""
-    with transaction():
-        _require_viewer(actor)
-        campaign = lock(campaign_id)
-        if campaign is None:
-            raise NotFound("No such campaign.")
-        if campaign.status == "closed":
-            raise Conflict("The campaign is closed.")
-        case = cases.open_campaign_case(campaign, enterprise_ids, actor, title)
-    return case
+    _require_viewer(actor)
+    if db.session.get(Campaign, campaign_id) is None:
+        raise NotFound("No such campaign.")
+    return cases.open_case(enterprise_ids=enterprise_ids, actor=actor, title=title, campaign_id=campaign_id)
 
 
 # ---------------------------------------------------------------------------- timers

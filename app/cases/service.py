@@ -36,6 +36,7 @@ from ..accounts.permissions import (
     visible_enterprises_clause,
 )
 from ..audit import service as audit
+from ..campaigns.locking import lock as lock_campaign
 from ..deadlines.claiming import claiming
 from ..deadlines.plan import first_notice, notice_plan
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
@@ -105,6 +106,10 @@ def open_case(*, enterprise_ids: Sequence[int], actor: User | None, rule_set: st
 
     The actor's role is checked before any enterprise is looked up, and an enterprise the actor may
     not see is as unknown as a missing one: a refusal never tells that a foreign enterprise exists.
+    A case opened into a campaign covers its enterprises there (campaign_enterprise), exactly as a
+    launch does: an enterprise the campaign covers already is refused (409), and the launch passes
+    over the ones this case covers. The campaign row is locked meanwhile, so a launch batch and this
+    case take turns instead of both covering an enterprise.
     """
     with transaction():
         if actor is not None and not can_open_cases(actor):
@@ -112,11 +117,28 @@ def open_case(*, enterprise_ids: Sequence[int], actor: User | None, rule_set: st
         enterprises = _enterprises(enterprise_ids, actor)
         if actor is not None and not can_open_case(actor, enterprises[0].district_id):
             raise Forbidden("Only a supervisor of the enterprise's district may open its case.")
-        if campaign_id is not None and db.session.get(Campaign, campaign_id) is None:
-            raise Invalid("Unknown campaign.", {"campaign_id": [f"No campaign with id {campaign_id}."]})
+        campaign = _campaign_taking(campaign_id, enterprises) if campaign_id is not None else None
         case = _open(enterprises, actor, rule_set or DEFAULT_RULE_SET, title, previous=None,
                      campaign_id=campaign_id)
+        if campaign is not None:
+            _cover(campaign, [(enterprise.id, case.id) for enterprise in enterprises])
     return case
+
+
+def _campaign_taking(campaign_id: int, enterprises: Sequence[Enterprise]) -> Campaign:
+    """The campaign a new case joins, locked: it exists, is not closed, and covers none of `enterprises`."""
+    campaign = lock_campaign(campaign_id)
+    if campaign is None:
+        raise Invalid("Unknown campaign.", {"campaign_id": [f"No campaign with id {campaign_id}."]})
+    if campaign.status == "closed":
+        raise Conflict("The campaign is closed.", campaign_id=campaign.id)
+    covered = db.session.execute(select(campaign_enterprise.c.enterprise_id, campaign_enterprise.c.case_id).where(
+        campaign_enterprise.c.campaign_id == campaign.id,
+        campaign_enterprise.c.enterprise_id.in_([e.id for e in enterprises]))).first()
+    if covered is not None:
+        raise Conflict(f"Enterprise {covered.enterprise_id} is covered by another case of this campaign.",
+                       case_id=covered.case_id)
+    return campaign
 
 
 def _enterprises(ids: Sequence[int], actor: User | None) -> list[Enterprise]:
@@ -259,27 +281,6 @@ def _reserve_ids(table: Table, count: int) -> list[int] | None:
 def _give_ids(rows: Sequence[Any], ids: Sequence[int]) -> None:
     for row, row_id in zip(rows, ids, strict=True):
         row.id = row_id
-
-
-def open_campaign_case(campaign: Campaign, enterprise_ids: Sequence[int], actor: User,
-                       title: str | None = None) -> Case:
-    """A regional or industry case of `campaign`: one case covering several enterprises of one district,
-    opened under the same rules as `open_case`, in the caller's transaction. The enterprises are recorded
-    in campaign_enterprise with it, so the campaign's launch passes over them."""
-    if not can_open_cases(actor):
-        raise Forbidden("Only a supervisor of the enterprises' district may open their case.")
-    enterprises = _enterprises(enterprise_ids, actor)
-    if not can_open_case(actor, enterprises[0].district_id):
-        raise Forbidden("Only a supervisor of the enterprises' district may open their case.")
-    covered = db.session.execute(select(campaign_enterprise.c.enterprise_id, campaign_enterprise.c.case_id).where(
-        campaign_enterprise.c.campaign_id == campaign.id,
-        campaign_enterprise.c.enterprise_id.in_([e.id for e in enterprises]))).first()
-    if covered is not None:
-        raise Conflict(f"Enterprise {covered.enterprise_id} is covered by another case of this campaign.",
-                       case_id=covered.case_id)
-    case = _open(enterprises, actor, DEFAULT_RULE_SET, title, previous=None, campaign_id=campaign.id)
-    _cover(campaign, [(enterprise.id, case.id) for enterprise in enterprises])
-    return case
 
 
 def _cover(campaign: Campaign, pairs: Sequence[tuple[int, int]]) -> None:

@@ -190,3 +190,18 @@ def test_a_regional_case_is_opened_for_several_enterprises_of_one_district(
     assert again.get_json()["case_id"] == case["id"]
     detail = api.get(f"{URL}/{campaign_id}", as_=world.supervisor).get_json()
     assert (detail["cases"], detail["enterprises_covered"]) == (1, 3)
+
+
+def test_a_case_opened_through_the_cases_api_covers_its_enterprise_in_the_campaign(
+        api: ApiClient, world: World, june: None) -> None:
+    campaign_id = planned(api, world)
+    body = {"enterprise_ids": [world.enterprise.id], "campaign_id": campaign_id}
+    first = api.post("/api/v1/cases", as_=world.supervisor, json=body)
+    assert first.status_code == 201, first.get_json()
+    again = api.post("/api/v1/cases", as_=world.supervisor, json=body)
+    assert again.status_code == 409
+    assert again.get_json()["case_id"] == first.get_json()["id"]
+    unknown = api.post("/api/v1/cases", as_=world.supervisor, json={**body, "campaign_id": 10_000})
+    assert unknown.status_code == 422 and "campaign_id" in unknown.get_json()["errors"]
+    detail = api.get(f"{URL}/{campaign_id}", as_=world.supervisor).get_json()
+    assert (detail["cases"], detail["enterprises_covered"]) == (1, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select, update
 
@@ -18,6 +19,7 @@ from app.audit.service import verify
 from app.campaigns import launch, service
 from app.cases import service as cases
 from app.enterprises.size_bands import size_band
+from app.errors import Conflict
 from app.extensions import db
 from app.models import Campaign, Case, Enterprise, campaign_enterprise
 from tests.conftest import World, at
@@ -182,9 +184,23 @@ def test_a_case_opened_by_hand_for_the_campaign_is_not_opened_again(world: World
     with clock.frozen_at(at("2026-05-28", 9)):
         by_hand = cases.open_case(enterprise_ids=[world.enterprise.id], actor=world.supervisor,
                                   campaign_id=campaign.id)
+        assert covered(campaign.id) == {world.enterprise.id: by_hand.id}  # covered at once, not at the launch
+        with pytest.raises(Conflict) as twice:
+            cases.open_case(enterprise_ids=[world.enterprise.id], actor=world.supervisor, campaign_id=campaign.id)
+    assert twice.value.details["case_id"] == by_hand.id
+    assert cases_of(campaign.id) == 1
     run(campaign.id, {})
     assert covered(campaign.id)[world.enterprise.id] == by_hand.id
     assert half_made(campaign.id) == NOTHING_HALF_MADE
+
+
+def test_no_case_joins_a_closed_campaign(world: World) -> None:
+    campaign = ready_to_launch(world)
+    db.session.execute(update(Campaign).where(Campaign.id == campaign.id).values(status="closed"))
+    db.session.commit()
+    with clock.frozen_at(at("2026-05-28", 9)), pytest.raises(Conflict):
+        cases.open_case(enterprise_ids=[world.enterprise.id], actor=world.supervisor, campaign_id=campaign.id)
+    assert (cases_of(campaign.id), covered(campaign.id)) == (0, {})
 
 
 # ---------------------------------------------------------------------------- a launcher killed halfway

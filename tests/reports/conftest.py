@@ -50,7 +50,7 @@ import pytest
 from app.cases import service
 from app.enterprises.credit_code import check_character
 from app.extensions import db
-from app.models import Campaign, Case, CaseTask, Enterprise, User, campaign_enterprise
+from app.models import Campaign, Case, CaseTask, Enterprise, User
 from tests.api.conftest import api  # noqa: F401  (the API client fixture, for the endpoint tests here)
 from tests.conftest import World, at
 from workflows import clock
@@ -161,9 +161,5 @@ def kpi(world: World) -> KpiWorld:
     _ready(c["K4"], "union_team", date(2026, 6, 30))
     _ready(c["K2"], "file_agreement", date(2026, 6, 29))
     _ready(c["K9"], "enterprise_response", date(2026, 6, 10))
-    db.session.execute(campaign_enterprise.insert(), [
-        {"campaign_id": campaign.id, "enterprise_id": e[m].id, "case_id": c[k].id}
-        for k, m in [("K1", "E1"), ("K3", "E3"), ("K4", "E4"), ("K56", "E5"), ("K56", "E6"), ("K2", "E2"),
-                     ("K7", "E7")]])
     db.session.commit()
     return KpiWorld(world, campaign, empty, e, c)
