@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/engine_floor.py
 	$(BIN)/python bench/api_latency.py
 	$(BIN)/python bench/deadline_sweep.py
+	$(BIN)/python bench/campaign_launch.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -39,6 +39,7 @@ from ..enterprises.size_bands import size_band_column
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..models import Campaign, Case, Enterprise, User, campaign_enterprise, case_enterprise
+from ..query_plans import planned_for_values
 from . import service
 from .forms import normalise_filters
 
@@ -164,7 +165,8 @@ def _batch(campaign_id: int, size: int, after_id: int, wait: bool) -> BatchResul
         if campaign is None or not service.launch_running(campaign):
             return None
         filters = campaign.launch_filters or {}
-        enterprises = list(db.session.execute(_next_batch(campaign.id, filters, after_id, size)).scalars())
+        with planned_for_values():
+            enterprises = list(db.session.execute(_next_batch(campaign.id, filters, after_id, size)).scalars())
         opened = cases.open_campaign_batch(campaign, enterprises, actor=None) if enterprises else []
         if enterprises:
             campaign.launch_done = (campaign.launch_done or 0) + len(enterprises)
