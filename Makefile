@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean messages
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# After marking new messages: refresh the catalogs, then translate the new entries of the zh catalog.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy -k pgettext:1c,2 --project=wagecase --no-location \
+	  --sort-output -o /tmp/wagecase-messages.pot .
+	$(BIN)/pybabel update -N --omit-header -i /tmp/wagecase-messages.pot -d app/translations

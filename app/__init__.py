@@ -44,6 +44,7 @@ def check_config(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions declared in app.extensions."""
+    from . import i18n, navigation
     from .models.types import render_item
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -54,6 +55,8 @@ def register_extensions(app: Flask) -> None:
                      compare_type=True, render_as_batch=True, render_item=render_item)
     csrf.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
     from .accounts import sessions  # noqa: F401  (registers the user loader)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from workflows import clock
@@ -16,13 +17,16 @@ from .cases.labels import STAGE_LABELS
 from .extensions import db
 from .i18n import current_lang
 from .models import Case, CaseTask
+from .navigation import home_url
 
 bp = Blueprint("web", __name__)
 
 
-
 @bp.get("/")
 def overview() -> Any:
+    """Signed-in users go to the page they work from; visitors see the city's aggregates."""
+    if current_user.is_authenticated and (home := home_url(current_user)):
+        return redirect(home)
     lang = current_lang()
     now = clock.now()
     by_stage = dict(db.session.execute(select(Case.stage, func.count()).group_by(Case.stage)).all())

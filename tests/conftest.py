@@ -18,6 +18,7 @@ from app import create_app
 from app.accounts.passwords import hash_password
 from app.extensions import db
 from app.models import District, Enterprise, User, WageGuideline
+from tests.webclient import Browser
 from workflows import clock
 
 USING_POSTGRES = os.environ.get("WAGECASE_DATABASE_URL", "").startswith("postgresql")
@@ -123,3 +124,9 @@ def build_world() -> World:
 @pytest.fixture
 def world() -> World:
     return build_world()
+
+
+@pytest.fixture
+def browser(app: Flask) -> Browser:
+    """A signed-out browser on the test app (tests/webclient.py)."""
+    return Browser(app)

@@ -261,3 +261,18 @@ def lane_members_clause(case: Case, lane: str) -> object:
         bound = User.id.in_(select(user_enterprise.c.user_id).where(
             user_enterprise.c.enterprise_id.in_([e.id for e in case.enterprises])))
     return and_(User.active.is_(True), User.role == role, bound)
+
+
+def has_inbox(user: User) -> bool:
+    """Users who owe steps of a lane (instructors, representatives, supervisors) work from an inbox."""
+    return user.active and user.role in ROLE_LANES
+
+
+def can_watch_dashboard(user: User) -> bool:
+    """The supervisors' dashboard: supervisors (their districts) and admins (the city)."""
+    return user.active and user.role in ("admin", "supervisor")
+
+
+def can_administer(user: User) -> bool:
+    """The admin pages: users and roles, and the reference data (guidelines, holidays, rule sets)."""
+    return can_manage_users(user) or can_manage_reference(user)

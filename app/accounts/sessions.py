@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from ..extensions import db, login_manager
-from ..i18n import translate
+from ..i18n import N_, say
 from ..models import User
 
 # A page that needs a signed-in user sends the visitor to the sign-in form, with a message in their language.
-SIGN_IN_FIRST = ("请先登录。", "Please sign in to see this page.")
 login_manager.login_view = "auth_web.login"
-login_manager.login_message = SIGN_IN_FIRST[0]
+login_manager.login_message = N_("Please sign in to see this page.")
 login_manager.login_message_category = "info"
-login_manager.localize_callback = lambda _message: translate(*SIGN_IN_FIRST)
+login_manager.localize_callback = say
 
 
 @login_manager.user_loader

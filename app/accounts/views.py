@@ -15,12 +15,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from ..errors import TooManyRequests, Unauthorized
-from ..i18n import template_context, translate
+from ..i18n import _
 from .forms import LoginForm
 from .signin import authenticate
 
 bp = Blueprint("auth_web", __name__)
-bp.app_context_processor(template_context)
 
 
 @bp.after_request
@@ -40,12 +39,10 @@ def login() -> Any:
         user = authenticate(form.username.data or "", form.password.data or "", request.remote_addr or "")
     except TooManyRequests as error:
         wait = error.details["retry_after"]
-        form.username.errors.append(translate(f"登录失败次数过多，请 {wait} 秒后再试。",
-                                              f"Too many failed sign-ins; try again in {wait} seconds."))
+        form.username.errors.append(_("Too many failed sign-ins; try again in %(wait)s seconds.", wait=wait))
         return _login_page(form, 429, error.headers)
     except Unauthorized:
-        form.password.errors.append(translate("用户名或密码错误，或账号已停用。",
-                                              "Wrong user name or password, or the account is disabled."))
+        form.password.errors.append(_("Wrong user name or password, or the account is disabled."))
         return _login_page(form, 401)
     _fresh_session()
     session.permanent = True

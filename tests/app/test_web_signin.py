@@ -5,64 +5,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html import unescape
-from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from app import create_app
 from app.extensions import db
 from tests.conftest import World, at
+from tests.webclient import Browser, hidden_input
 from workflows import clock
-
-
-class Browser:
-    """A test client that sends each request in its own app context, as a server does.
-
-    The tests run inside an app context; without a fresh one per request, Flask-Login's cached user
-    and the database session would carry over from one request to the next.
-    """
-
-    def __init__(self, app: Flask, address: str = "127.0.0.1", base_url: str = "http://localhost",
-                 headers: dict[str, str] | None = None) -> None:
-        self.app = app
-        self.client: FlaskClient = app.test_client()
-        self.address, self.base_url, self.headers = address, base_url, headers or {}
-
-    def open(self, method: str, url: str, **kwargs: Any) -> TestResponse:
-        db.session.commit()  # end the test's transaction: the request sees its data, the test sees the request's
-        kwargs.setdefault("environ_overrides", {"REMOTE_ADDR": self.address})
-        kwargs.setdefault("base_url", self.base_url)
-        kwargs.setdefault("headers", self.headers)
-        with self.app.app_context():
-            return self.client.open(url, method=method, **kwargs)
-
-    def get(self, url: str, **kwargs: Any) -> TestResponse:
-        return self.open("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> TestResponse:
-        return self.open("POST", url, **kwargs)
-
-    def csrf_token(self, url: str = "/login") -> str:
-        """The hidden csrf_token of the form on `url`, as a browser would submit it."""
-        return hidden_input(self.get(url).get_data(as_text=True), "csrf_token")
-
-    def sign_in(self, username: str, password: str, next_url: str | None = None) -> TestResponse:
-        form = {"csrf_token": self.csrf_token(), "username": username, "password": password}
-        if next_url is not None:
-            form["next"] = next_url
-        return self.post("/login", data=form)
-
-    def sign_out(self) -> TestResponse:
-        return self.post("/logout", data={"csrf_token": self.csrf_token("/account")})
-
-
-def hidden_input(page: str, name: str) -> str:
-    found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
-    assert found, f"no {name} input on the page"
-    return unescape(found.group(1))
 
 
 def field_error(response: TestResponse, field: str) -> str:
@@ -89,13 +41,8 @@ def session_cookie(response: TestResponse) -> dict[str, str | bool]:
 
 def signed_in_as(browser: Browser) -> str | None:
     """The display name in the page header, or None when the header offers to sign in."""
-    found = re.search(r'id="signed-in-as">([^<]*)<', browser.get("/").get_data(as_text=True))
+    found = re.search(r'id="signed-in-as">([^<]*)<', browser.get("/account").get_data(as_text=True))
     return unescape(found.group(1)) if found else None
-
-
-@pytest.fixture
-def browser(app: Flask) -> Browser:
-    return Browser(app)
 
 
 # ---------------------------------------------------------------------------- signing in and out
