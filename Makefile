@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: install run test lint bench clean messages
+.PHONY: install run test lint bench clean messages screenshots
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy -k pgettext:1c,2 --project=wagecase --no-location \
 	  --sort-output -o /tmp/wagecase-messages.pot .
 	$(BIN)/pybabel update -N --omit-header -i /tmp/wagecase-messages.pot -d app/translations
+
+# The README's screenshots, taken from the demo served on a throwaway database (needs /usr/bin/chromium).
+screenshots: install
+	$(BIN)/python scripts/screenshots.py

@@ -63,14 +63,26 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount each feature's routes."""
     from .accounts.views import bp as auth_web_bp
+    from .admin.views import bp as admin_web_bp
     from .api import register as register_api
+    from .campaigns.views import bp as campaigns_web_bp
+    from .cases.views import bp as cases_web_bp
     from .health import bp as health_bp
+    from .notifications.views import bp as notifications_web_bp
+    from .reports.views import bp as dashboard_web_bp
+    from .tasks.views import bp as tasks_web_bp
     from .web import bp as web_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(auth_web_bp)
+    app.register_blueprint(campaigns_web_bp)
+    app.register_blueprint(notifications_web_bp)
+    app.register_blueprint(cases_web_bp)
+    app.register_blueprint(tasks_web_bp)
+    app.register_blueprint(dashboard_web_bp)
     register_api(app)
+    app.register_blueprint(admin_web_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

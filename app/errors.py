@@ -21,8 +21,11 @@ class DomainError(Exception):
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None,
                  headers: Mapping[str, str] | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+        # `message` may name details as %(name)s: the API gets it filled in, in English, while a page
+        # translates the template (marked with N_) and fills in the same values.
+        self.template = message
+        self.message = message % details if "%(" in message else message
+        super().__init__(self.message)
         self.errors = errors or {}
         self.headers = dict(headers or {})
         self.details = details

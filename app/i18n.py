@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 from flask import Flask, request, session
 from flask_babel import Babel, gettext, lazy_gettext
 
+from workflows import clock
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 LOCALES = {"zh": "zh_CN", "en": "en"}
@@ -73,6 +75,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: LOCALES[current_lang()], default_locale="zh_CN",
                    default_translation_directories=str(TRANSLATIONS))
     app.context_processor(template_context)
+    app.add_template_filter(clock.deadline_day, "deadline_day")
 
 
 def compile_catalogs(folder: Path = TRANSLATIONS) -> list[Path]:

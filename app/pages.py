@@ -58,7 +58,7 @@ def field_messages(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def error_page(error: DomainError) -> Any:
     """A domain error as the user sees it: translated, with its status and headers."""
-    message = say(error.message)
+    message = say(error.template, **error.details) if "%(" in error.template else say(error.template)
     if request.headers.get("HX-Request"):
         body = {"code": error.code, "message": message, "errors": field_messages(error.errors)}
         return jsonify(body), error.status, error.headers

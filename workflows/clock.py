@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 _state = threading.local()
@@ -38,6 +38,14 @@ def zone() -> tzinfo:
 def today() -> date:
     """Today's date in the bureau's time zone."""
     return now().astimezone(_local_zone).date()
+
+
+def deadline_day(value: date | datetime) -> date:
+    """The day a deadline falls on. A deadline instant is the end of its last day (the next day's first
+    moment in the bureau's zone), so its day is the one before; a date is already that day."""
+    if not isinstance(value, datetime):
+        return value
+    return (_aware(value).astimezone(_local_zone) - timedelta(microseconds=1)).date()
 
 
 def _aware(instant: datetime) -> datetime:

@@ -42,7 +42,9 @@ _CASELOAD = {"description": "Instructors: open cases at most (null: the configur
 
 
 class UserCreateSchema(Schema):
-    username = fields.String(required=True, metadata={"description": "3-64 of a-z 0-9 . _ -"})
+    username = fields.String(required=True,
+                             validate=validate.Regexp(rf"{users.USERNAME.pattern}\Z", error=users.USERNAME_RULE),
+                             metadata={"description": "3-64 of a-z 0-9 . _ -"})
     display_name = fields.String(metadata={"description": "Default: the user name"})
     role = fields.String(required=True, metadata={"description": ", ".join(ROLES)})
     password = fields.String(required=True, load_only=True, metadata={"description": "At least 10 characters"})

@@ -9,6 +9,7 @@ the signed-in administrator, or None for an operator at the console.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..enterprises.schemas import INDUSTRY_SECTIONS
 from ..enterprises.service import like_pattern
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import ROLES, District, Enterprise, User
 from ..models.accounts import UserIndustry, user_district, user_enterprise
 from . import tokens
@@ -32,6 +34,7 @@ from .passwords import hash_password
 from .permissions import can_manage_users
 
 USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
+USERNAME_RULE = "Use 3 to 64 characters: lower-case letters, digits, dot, underscore or hyphen."
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PASSWORD_MIN, PASSWORD_MAX = 10, 1024
 DISPLAY_NAME_MAX, EMAIL_MAX = 80, 200
@@ -45,7 +48,7 @@ INSTRUCTOR_ONLY = ("industries", "max_caseload")
 
 def _authorise(actor: User | None) -> None:
     if actor is not None and not can_manage_users(actor):
-        raise Forbidden("Only an administrator may manage users.")
+        raise Forbidden(N_("Only an administrator may manage users."))
 
 
 # ---------------------------------------------------------------------------- read
@@ -76,18 +79,23 @@ def all_users() -> list[User]:
                                    .order_by(User.username)).scalars())
 
 
+def all_districts() -> list[District]:
+    """Every district by code: what supervisors and instructors can be bound to (a short list)."""
+    return list(db.session.execute(select(District).order_by(District.code)).scalars())
+
+
 def get_user(user_id: int, actor: User | None) -> User:
     _authorise(actor)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     return user
 
 
 def find_by_username(username: str) -> User:
     user = db.session.execute(select(User).where(User.username == username.strip())).scalar()
     if user is None:
-        raise NotFound(f"No user named {username}.")
+        raise NotFound(N_("No user named %(username)s."), username=username)
     return user
 
 
@@ -97,7 +105,7 @@ def district_ids_named(names: Iterable[str]) -> list[int]:
     found = dict(db.session.execute(select(District.name, District.id).where(District.name.in_(names))).all())
     unknown = [n for n in names if n not in found]
     if unknown:
-        raise Invalid("Unknown district.", {"district_ids": [f"No district named {n}." for n in unknown]})
+        raise Invalid(N_("Unknown district."), {"district_ids": [f"No district named {n}." for n in unknown]})
     return [found[n] for n in names]
 
 
@@ -108,7 +116,7 @@ def enterprise_ids_coded(codes: Iterable[str]) -> list[int]:
                                     .where(Enterprise.credit_code.in_(codes))).all())
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise Invalid("Unknown enterprise.", {"enterprise_ids": [f"No enterprise with credit code {c}."
+        raise Invalid(N_("Unknown enterprise."), {"enterprise_ids": [f"No enterprise with credit code {c}."
                                                                  for c in unknown]})
     return [found[c] for c in codes]
 
@@ -124,14 +132,14 @@ def create_user(data: Mapping[str, Any], actor: User | None) -> User:
         errors: dict[str, list[str]] = {}
         username = (values.get("username") or "").strip()
         if not USERNAME.fullmatch(username):
-            errors["username"] = ["Use 3 to 64 characters: lower-case letters, digits, dot, underscore or hyphen."]
+            errors["username"] = [USERNAME_RULE]
         elif db.session.execute(select(exists().where(User.username == username))).scalar_one():
             errors["username"] = ["This user name is taken."]
         if "password" not in values:
             errors["password"] = ["Missing data for required field."]
         districts, enterprises = _check(values, errors, target=None)
         if errors:
-            raise Invalid("The user has invalid fields.", errors)
+            raise Invalid(N_("The user has invalid fields."), errors)
         user = User(username=username, display_name=values["display_name"].strip(), role=values["role"],
                     password_hash=hash_password(values["password"]), active=bool(values["active"]),
                     email=_email(values["email"]), created_at=clock.now(), districts=districts,
@@ -160,7 +168,7 @@ def update_user(user_id: int, data: Mapping[str, Any], actor: User | None) -> Us
             if values["role"] != user.role:
                 errors.setdefault("role", []).append("You cannot change your own role.")
         if errors:
-            raise Invalid("The user has invalid fields.", errors)
+            raise Invalid(N_("The user has invalid fields."), errors)
         user.display_name, user.email = values["display_name"].strip(), _email(values["email"])
         user.role, user.active = values["role"], bool(values["active"])
         user.districts, user.enterprises = districts, enterprises
@@ -179,6 +187,11 @@ def update_user(user_id: int, data: Mapping[str, Any], actor: User | None) -> Us
         audit.record("user_updated", {"user_id": user.id, "username": user.username, "changes": changes,
                                       "password_changed": password_changed}, actor=actor)
     return user
+
+
+def one_time_password() -> str:
+    """A random password for a new account or a reset, shown once to the administrator who hands it over."""
+    return secrets.token_urlsafe(12)
 
 
 def disable(username: str, actor: User | None) -> User:

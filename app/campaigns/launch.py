@@ -38,6 +38,7 @@ from ..cases.service import transaction
 from ..enterprises.size_bands import size_band_column
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import Campaign, Case, Enterprise, User, campaign_enterprise, case_enterprise
 from ..query_plans import planned_for_values
 from . import service
@@ -101,9 +102,9 @@ def start_launch(campaign_id: int, filters: Mapping[str, Any] | None, actor: Use
             service.get_campaign(campaign_id, actor)  # 403 for who may not see campaigns, then 404
         campaign = service.lock(campaign_id)
         if campaign is None:
-            raise NotFound("No such campaign.")
+            raise NotFound(N_("No such campaign."))
         if actor is not None and not can_launch_campaign(actor):
-            raise Forbidden("Administrators launch campaigns, and supervisors in their own districts.")
+            raise Forbidden(N_("Administrators launch campaigns, and supervisors in their own districts."))
         _check_startable(campaign)
         chosen = normalise_filters(filters if filters is not None else campaign.launch_filters or {})
         service.check_districts(chosen["district_ids"], "filters.district_ids")
@@ -112,7 +113,7 @@ def start_launch(campaign_id: int, filters: Mapping[str, Any] | None, actor: Use
             wanted = set(chosen["district_ids"]) or allowed
             chosen["district_ids"] = sorted(wanted & allowed)
             if not chosen["district_ids"]:
-                raise Forbidden("You may launch cases only in your own districts.")
+                raise Forbidden(N_("You may launch cases only in your own districts."))
         now = clock.now()
         campaign.launch_filters = chosen
         campaign.launch_total = count_eligible(campaign.id, chosen)
@@ -128,12 +129,12 @@ def start_launch(campaign_id: int, filters: Mapping[str, Any] | None, actor: Use
 
 def _check_startable(campaign: Campaign) -> None:
     if campaign.status == "closed":
-        raise Conflict("The campaign is closed.")
+        raise Conflict(N_("The campaign is closed."))
     if service.launch_running(campaign):
-        raise Conflict("A launch of this campaign is running; wait for it or follow its progress.",
+        raise Conflict(N_("A launch of this campaign is running; wait for it or follow its progress."),
                        launch=to_json(service.launch_progress(campaign)))
     if campaign.status == "planning" and campaign.stage != "launch":
-        raise Conflict("Plan the campaign first: targets, enterprise list and instructors' coverage.",
+        raise Conflict(N_("Plan the campaign first: targets, enterprise list and instructors' coverage."),
                        current_stage=campaign.stage)
 
 

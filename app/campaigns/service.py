@@ -43,6 +43,7 @@ from ..cases.service import transaction
 from ..deadlines.claiming import claiming, each_claimed
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
+from ..i18n import N_
 from ..models import Campaign, Case, District, User, campaign_enterprise
 from .forms import STEP_FORMS, normalise_filters
 from .locking import lock
@@ -58,7 +59,7 @@ log = logging.getLogger(__name__)
 def _require_viewer(actor: User) -> None:
     """Checked before any lookup: a representative learns nothing about campaigns, not even their ids."""
     if not can_see_campaigns(actor):
-        raise Forbidden("Campaigns are the bureau's and the instructors' business.")
+        raise Forbidden(N_("Campaigns are the bureau's and the instructors' business."))
 
 
 def list_campaigns(actor: User, filters: Mapping[str, Any], page: int, per_page: int) -> dict[str, Any]:
@@ -76,13 +77,13 @@ def get_campaign(campaign_id: int, actor: User) -> Campaign:
     _require_viewer(actor)
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound("No such campaign.")
+        raise NotFound(N_("No such campaign."))
     return campaign
 
 
 def _bundle(campaign: Campaign) -> ProcessBundle:
     if campaign.workflow_state is None or campaign.process_id is None or campaign.spec_version is None:
-        raise Conflict("This campaign has no process to run (it was recorded without one).")
+        raise Conflict(N_("This campaign has no process to run (it was recorded without one)."))
     return runtime().bundle(campaign.process_id, campaign.spec_version)
 
 
@@ -176,7 +177,7 @@ def create_campaign(data: Mapping[str, Any], actor: User) -> Campaign:
     """A campaign row with its process started (waiting for its targets to be planned), in one transaction."""
     with transaction():
         if not can_create_campaign(actor):
-            raise Forbidden("Only an administrator or a supervisor may set up a campaign.")
+            raise Forbidden(N_("Only an administrator or a supervisor may set up a campaign."))
         values = _checked(data)
         campaign = Campaign(**values, created_at=clock.now(), created_by_id=actor.id, status="planning",
                             launch_done=0)
@@ -203,7 +204,7 @@ def _checked(data: Mapping[str, Any]) -> dict[str, Any]:
     elif ends_on - starts_on > timedelta(days=MAX_LENGTH_DAYS):
         errors["ends_on"] = [f"A campaign runs {MAX_LENGTH_DAYS} days at most."]
     if errors:
-        raise Invalid("The campaign has invalid fields.", errors)
+        raise Invalid(N_("The campaign has invalid fields."), errors)
     return {"name": name, "year": year, "starts_on": starts_on, "ends_on": ends_on,
             "targets": to_json(dict(data["targets"]))}
 
@@ -247,15 +248,15 @@ def complete_step(campaign_id: int, bpmn_id: str, raw: Any, actor: User,
         _require_viewer(actor)
         campaign = lock(campaign_id)
         if campaign is None:
-            raise NotFound("No such campaign.")
+            raise NotFound(N_("No such campaign."))
         if not can_act_on_campaign(actor):
-            raise Forbidden("The campaign's steps are the bureau's: supervisors take them.")
+            raise Forbidden(N_("The campaign's steps are the bureau's: supervisors take them."))
         if expected_version is not None and expected_version != campaign.lock_version:
-            raise Conflict("The campaign changed since you loaded it.", current_version=campaign.lock_version)
+            raise Conflict(N_("The campaign changed since you loaded it."), current_version=campaign.lock_version)
         if bpmn_id == LAUNCH_STEP:
             if not _launch_finished(campaign):
-                raise Conflict("The cases are still being launched; this step completes itself when the launch "
-                               "ends.", launch=to_json(launch_progress(campaign)))
+                raise Conflict(N_("The cases are still being launched; this step completes itself when the launch "
+                                  "ends."), launch=to_json(launch_progress(campaign)))
             raw = launch_record(campaign)
         _complete(campaign, bpmn_id, raw, actor)
     return campaign
@@ -279,15 +280,15 @@ def launch_record(campaign: Campaign) -> dict[str, Any]:
 def _complete(campaign: Campaign, bpmn_id: str, raw: Any, actor: User | None, note: str | None = None) -> None:
     bundle = _bundle(campaign)
     if campaign.status == "closed":
-        raise Conflict("The campaign is closed.")
+        raise Conflict(N_("The campaign is closed."))
     rt = runtime()
     wf = rt.engine.restore(bundle, campaign.workflow_state or "")
     rules = _rules()
     ready = next((r for r in rt.engine.snapshot(wf, bundle, rules).ready if r.bpmn_id == bpmn_id), None)
     if ready is None:
         if bpmn_id not in bundle.task_properties or not bundle.spec.task_specs[bpmn_id].manual:
-            raise NotFound("The campaign's process has no such step.")
-        raise Conflict(f"{bpmn_id} is not waiting now.", current_stage=campaign.stage)
+            raise NotFound(N_("The campaign's process has no such step."))
+        raise Conflict(N_("%(step)s is not waiting now."), step=bpmn_id, current_stage=campaign.stage)
     data = _validate(ready.form or "", raw)
     effects = STEP_EFFECTS.get(bpmn_id, _no_effect)(campaign, data)
     try:
@@ -305,12 +306,12 @@ def _complete(campaign: Campaign, bpmn_id: str, raw: Any, actor: User | None, no
 
 def _validate(form: str, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise Invalid("The form data must be an object.", {"_schema": ["Expected an object."]})
+        raise Invalid(N_("The form data must be an object."), {"_schema": [N_("Expected an object.")]})
     try:
         loaded = STEP_FORMS[form]().load(raw)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise Invalid("The form has errors.", field_errors(messages)) from exc
+        raise Invalid(N_("The form has errors."), field_errors(messages)) from exc
     return to_json(loaded)
 
 
@@ -361,7 +362,7 @@ def check_districts(ids: Collection[int], field: str) -> None:
     known = set(db.session.execute(select(District.id).where(District.id.in_(list(ids)))).scalars())
     missing = [i for i in ids if i not in known]
     if missing:
-        raise Invalid("Unknown district.", {field: [f"No district with id {missing[0]}."]})
+        raise Invalid(N_("Unknown district."), {field: [f"No district with id {missing[0]}."]})
 
 
 # ---------------------------------------------------------------------------- regional cases
@@ -370,7 +371,7 @@ def open_regional_case(campaign_id: int, enterprise_ids: list[int], title: str |
     negotiation), opened by a supervisor of that district; the launch passes over its enterprises."""
     _require_viewer(actor)
     if db.session.get(Campaign, campaign_id) is None:
-        raise NotFound("No such campaign.")
+        raise NotFound(N_("No such campaign."))
     return cases.open_case(enterprise_ids=enterprise_ids, actor=actor, title=title, campaign_id=campaign_id)
 
 

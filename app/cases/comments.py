@@ -13,6 +13,7 @@ from ..api.paging import paginate
 from ..audit import service as audit
 from ..errors import Forbidden, Invalid
 from ..extensions import db
+from ..i18n import N_
 from ..models import Comment, User
 from .service import get_case, transaction
 
@@ -23,11 +24,12 @@ def add_comment(case_id: int, actor: User, body: str) -> Comment:
     """Add a remark to a case the actor takes part in (an administrator sees the case but may not)."""
     text = (body or "").strip()
     if not text or len(text) > MAX_BODY:
-        raise Invalid("Write a comment of 1 to 4000 characters.", {"body": ["Length must be between 1 and 4000."]})
+        raise Invalid(N_("Write a comment of 1 to 4000 characters."),
+                      {"body": [N_("Length must be between 1 and 4000.")]})
     with transaction():
         case = get_case(case_id, actor)
         if not can_comment(actor, case):
-            raise Forbidden("Only the parties of the case may comment on it.")
+            raise Forbidden(N_("Only the parties of the case may comment on it."))
         comment = Comment(case_id=case.id, author_id=actor.id, body=text, created_at=clock.now())
         db.session.add(comment)
         db.session.flush()

@@ -19,6 +19,7 @@ from workflows.timers import PendingTimer
 from ..accounts.permissions import can_extend_deadline
 from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..i18n import N_
 from ..models import Case, User
 from ..models.cases import OPEN_STATUSES
 from .engine_registry import runtime
@@ -48,11 +49,11 @@ def extend_deadline(case_id: int, timer_id: str, days: int, reason: str | None, 
     with transaction():
         case = get_case(case_id, actor, with_tasks=True)
         if not can_extend_deadline(actor, case):
-            raise Forbidden("Only a supervisor of the case's district may extend its deadlines.")
+            raise Forbidden(N_("Only a supervisor of the case's district may extend its deadlines."))
         if expected_version is not None and expected_version != case.lock_version:
-            raise Conflict("The case changed since you loaded it.", current_version=case.lock_version)
+            raise Conflict(N_("The case changed since you loaded it."), current_version=case.lock_version)
         if case.status not in OPEN_STATUSES:
-            raise Conflict(f"The case is {case.status}: its deadlines no longer run.")
+            raise Conflict(N_("The case is %(status)s: its deadlines no longer run."), status=case.status)
         rt = runtime()
         rt.refresh_holidays()
         rs = RuleSet.from_dict(case.rules)
@@ -61,12 +62,13 @@ def extend_deadline(case_id: int, timer_id: str, days: int, reason: str | None, 
         timer = _running(rt.engine.snapshot(wf, bundle, rs).timers, timer_id)
         explanation = timer.explanation or {}
         if timer.attached_to is None or not explanation.get("due_on"):
-            raise Invalid("Only the deadline of a step can be extended.",
+            raise Invalid(N_("Only the deadline of a step can be extended."),
                           {"timer_id": [f"{timer.name} is not a step's deadline."]})
         clock_name = explanation["clock"]
         within = _within_rules(rs, clock_name, explanation, days)
         if not within and reason is None:
-            raise Invalid("Give a reason for this extension.", {"reason": [_why_reason(rs, clock_name, explanation)]})
+            raise Invalid(N_("Give a reason for this extension."),
+                          {"reason": [_why_reason(rs, clock_name, explanation)]})
         rule = rs.extension_rule(clock_name) if within else rs.clock(clock_name)
         unit = "calendar_days" if rule is None or rule.unit == "months" else rule.unit
         start = date.fromisoformat(explanation["due_on"])
@@ -91,7 +93,7 @@ def extend_deadline(case_id: int, timer_id: str, days: int, reason: str | None, 
 def _running(timers: list[PendingTimer], timer_id: str) -> PendingTimer:
     found = next((t for t in timers if t.task_id == timer_id and t.instant is not None), None)
     if found is None:
-        raise NotFound("No such running deadline in this case.")
+        raise NotFound(N_("No such running deadline in this case."))
     return found
 
 

@@ -22,8 +22,10 @@ from ..accounts.permissions import can_act_in_lane, visible_cases_clause
 from ..api.paging import paginate
 from ..errors import NotFound
 from ..extensions import db
-from ..models import AuditEvent, Case, CaseTask, Document, Enterprise, ProcessVersion, User
+from ..i18n import N_
+from ..models import AuditEvent, Campaign, Case, CaseTask, District, Document, Enterprise, ProcessVersion, User
 from . import service
+from .overdue import overdue_clause, overdue_days_clause, waiting_at_clause
 
 REF = re.compile(r"^WC-(\d{4})-(\d{1,9})$", re.IGNORECASE)
 SORT_COLUMNS = {"opened_at": Case.opened_at, "next_due_at": Case.next_due_at, "stage": Case.stage,
@@ -46,12 +48,37 @@ def _filtered(query: Select[Any], args: dict[str, Any], now: datetime) -> Select
         if args.get(column) is not None:
             query = query.where(getattr(Case, column) == args[column])
     if args.get("overdue") is True:
-        query = query.where(Case.next_due_at < now)
+        query = query.where(overdue_clause(now))
     elif args.get("overdue") is False:
         query = query.where(or_(Case.next_due_at.is_(None), Case.next_due_at >= now))
+    if args.get("overdue_days") is not None:
+        query = query.where(overdue_days_clause(args["overdue_days"], now))
+    if args.get("step") is not None:
+        query = query.where(waiting_at_clause(args["step"]))
     if args.get("q"):
         query = query.where(_text_match(args["q"]))
     return query
+
+
+def filter_choices(actor: User) -> dict[str, list[Any]]:
+    """What the case list's filters offer `actor`: the districts, instructors and campaigns of the cases
+    they may see (so a choice never reveals a case, and never leads to an empty list by construction)."""
+    visible = select(Case).where(visible_cases_clause(actor)).subquery()
+    districts = db.session.execute(
+        select(District).where(District.id.in_(select(visible.c.district_id))).order_by(District.code)).scalars()
+    instructors = db.session.execute(
+        select(User).where(User.id.in_(select(visible.c.instructor_id))).order_by(User.display_name)).scalars()
+    campaigns = db.session.execute(
+        select(Campaign).where(Campaign.id.in_(select(visible.c.campaign_id))).order_by(Campaign.id.desc())).scalars()
+    return {"districts": list(districts), "instructors": list(instructors), "campaigns": list(campaigns)}
+
+
+def campaign_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of these campaigns, in one query (a case shows its campaign by name)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_(wanted))).tuples().all())
 
 
 def _text_match(q: str) -> Any:
@@ -133,10 +160,12 @@ def _users(ids: Iterable[int | None]) -> dict[int, User]:
 
 
 # ---------------------------------------------------------------------------- history
-def history(case_id: int, actor: User, page: int, per_page: int) -> dict[str, Any]:
-    """The case's audit events, oldest first; the actor is a user name, or None for the system."""
+def history(case_id: int, actor: User, page: int, per_page: int, newest_first: bool = False) -> dict[str, Any]:
+    """The case's audit events, oldest first (the case page's timeline: newest first); the actor is a user
+    name, or None for the system."""
     service.get_case(case_id, actor)
-    query = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)
+    order = AuditEvent.id.desc() if newest_first else AuditEvent.id
+    query = select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(order)
     result = paginate(query, page, per_page)
     result["items"] = [{"id": e.id, "kind": e.kind, "actor": e.actor if e.actor_id is not None else None,
                         "created_at": e.created_at, "payload": e.payload} for e in result["items"]]
@@ -209,5 +238,5 @@ def document(case_id: int, document_id: int, actor: User) -> Document:
     doc = db.session.execute(
         select(Document).where(Document.id == document_id, Document.case_id == case_id)).scalar()
     if doc is None:
-        raise NotFound("No such document in this case.")
+        raise NotFound(N_("No such document in this case."))
     return doc

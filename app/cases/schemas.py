@@ -11,6 +11,7 @@ from ..accounts.schemas import DistrictRefSchema, EnterpriseRefSchema, UserRefSc
 from ..api.ids import Id
 from ..api.paging import PageArgs
 from ..models.cases import CASE_STATUSES
+from .overdue import OVERDUE_BUCKETS
 
 SORTS = ("opened_at", "-opened_at", "next_due_at", "-next_due_at", "stage", "title")
 ELEMENT_STATES = ("completed", "current", "overdue", "cancelled")
@@ -25,7 +26,7 @@ class StrippedString(fields.String):
 
 # ---------------------------------------------------------------------------- input
 class CaseListArgs(PageArgs):
-    """?status=&stage=&district_id=&instructor_id=&campaign_id=&overdue=&q=&sort=&page=&per_page="""
+    """?status=&stage=&district_id=&instructor_id=&campaign_id=&overdue=&overdue_days=&step=&q=&sort=&page=&per_page="""
 
     status = fields.String(validate=validate.OneOf(CASE_STATUSES))
     stage = fields.String(validate=validate.Length(min=1, max=32))
@@ -33,6 +34,10 @@ class CaseListArgs(PageArgs):
     instructor_id = Id()
     campaign_id = Id()
     overdue = fields.Boolean(metadata={"description": "true: a ready task is past its due date; false: none is"})
+    overdue_days = fields.String(validate=validate.OneOf(tuple(OVERDUE_BUCKETS)), metadata={
+        "description": "Overdue by 1-7, 8-30 or 31+ days, counted from the earliest due date of a ready task"})
+    step = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "A BPMN task id (e.g. enterprise_response): the case has a ready task of that step"})
     q = StrippedString(validate=validate.Length(min=1, max=200),
                        metadata={"description": "Part of the title, an enterprise's name or credit code, "
                                                 "or a case number such as WC-2026-000123"})

@@ -41,6 +41,7 @@ from ..deadlines.claiming import claiming
 from ..deadlines.plan import first_notice, notice_plan
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_errors
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     AuditEvent,
     Campaign,
@@ -86,11 +87,11 @@ def transaction() -> Iterator[None]:
             session.expire_on_commit = True
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
-        raise Conflict("Someone else changed this meanwhile, or it already exists; reload and try again.") from exc
+        raise Conflict(N_("Someone else changed this meanwhile, or it already exists; reload and try again.")) from exc
     except OperationalError as exc:
         db.session.rollback()
         if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
-            raise Conflict("Someone else is changing this right now; try again.") from exc
+            raise Conflict(N_("Someone else is changing this right now; try again.")) from exc
         raise
     except BaseException:
         db.session.rollback()
@@ -113,10 +114,10 @@ def open_case(*, enterprise_ids: Sequence[int], actor: User | None, rule_set: st
     """
     with transaction():
         if actor is not None and not can_open_cases(actor):
-            raise Forbidden("Only a supervisor of the enterprise's district may open its case.")
+            raise Forbidden(N_("Only a supervisor of the enterprise's district may open its case."))
         enterprises = _enterprises(enterprise_ids, actor)
         if actor is not None and not can_open_case(actor, enterprises[0].district_id):
-            raise Forbidden("Only a supervisor of the enterprise's district may open its case.")
+            raise Forbidden(N_("Only a supervisor of the enterprise's district may open its case."))
         campaign = _campaign_taking(campaign_id, enterprises) if campaign_id is not None else None
         case = _open(enterprises, actor, rule_set or DEFAULT_RULE_SET, title, previous=None,
                      campaign_id=campaign_id)
@@ -129,22 +130,22 @@ def _campaign_taking(campaign_id: int, enterprises: Sequence[Enterprise]) -> Cam
     """The campaign a new case joins, locked: it exists, is not closed, and covers none of `enterprises`."""
     campaign = lock_campaign(campaign_id)
     if campaign is None:
-        raise Invalid("Unknown campaign.", {"campaign_id": [f"No campaign with id {campaign_id}."]})
+        raise Invalid(N_("Unknown campaign."), {"campaign_id": [f"No campaign with id {campaign_id}."]})
     if campaign.status == "closed":
-        raise Conflict("The campaign is closed.", campaign_id=campaign.id)
+        raise Conflict(N_("The campaign is closed."), campaign_id=campaign.id)
     covered = db.session.execute(select(campaign_enterprise.c.enterprise_id, campaign_enterprise.c.case_id).where(
         campaign_enterprise.c.campaign_id == campaign.id,
         campaign_enterprise.c.enterprise_id.in_([e.id for e in enterprises]))).first()
     if covered is not None:
-        raise Conflict(f"Enterprise {covered.enterprise_id} is covered by another case of this campaign.",
-                       case_id=covered.case_id)
+        raise Conflict(N_("Enterprise %(enterprise_id)s is covered by another case of this campaign."),
+                       enterprise_id=covered.enterprise_id, case_id=covered.case_id)
     return campaign
 
 
 def _enterprises(ids: Sequence[int], actor: User | None) -> list[Enterprise]:
     unique = list(dict.fromkeys(ids))
     if not unique:
-        raise Invalid("Name at least one enterprise.", {"enterprise_ids": ["Name at least one enterprise."]})
+        raise Invalid(N_("Name at least one enterprise."), {"enterprise_ids": [N_("Name at least one enterprise.")]})
     query = select(Enterprise).where(Enterprise.id.in_(unique))
     if actor is not None:
         query = query.where(visible_enterprises_clause(actor))
@@ -152,11 +153,11 @@ def _enterprises(ids: Sequence[int], actor: User | None) -> list[Enterprise]:
     by_id = {e.id: e for e in rows}
     missing = [i for i in unique if i not in by_id]
     if missing:
-        raise Invalid("Unknown enterprise.", {"enterprise_ids": [f"No enterprise with id {missing[0]}."]})
+        raise Invalid(N_("Unknown enterprise."), {"enterprise_ids": [f"No enterprise with id {missing[0]}."]})
     if len({e.district_id for e in rows}) > 1:
         # A case belongs to one district's supervisors; a negotiation across districts is two cases.
-        raise Invalid("The enterprises are in different districts.",
-                      {"enterprise_ids": ["A regional or industry case covers enterprises of one district."]})
+        raise Invalid(N_("The enterprises are in different districts."),
+                      {"enterprise_ids": [N_("A regional or industry case covers enterprises of one district.")]})
     return [by_id[i] for i in unique]
 
 
@@ -168,7 +169,7 @@ def _rule_set(name: str) -> RuleSet:
         stored = db.session.execute(select(StoredRuleSet).where(StoredRuleSet.name == name)).scalar()
         if stored is not None:
             return RuleSet.from_dict(stored.definition)
-        raise Invalid("Unknown rule set.", {"rule_set": [str(exc.args[0])]}) from exc
+        raise Invalid(N_("Unknown rule set."), {"rule_set": [str(exc.args[0])]}) from exc
 
 
 def _open(enterprises: list[Enterprise], actor: User | None, rule_set_name: str, title: str | None,
@@ -299,7 +300,7 @@ def get_case(case_id: int, actor: User, with_tasks: bool = False) -> Case:
         query = query.options(joinedload(Case.tasks))
     case = db.session.execute(query).unique().scalar()
     if case is None or not can_see_case(actor, case):
-        raise NotFound("No such case.")
+        raise NotFound(N_("No such case."))
     return case
 
 
@@ -342,17 +343,17 @@ def complete_task(case_id: int, task_id: int, raw: dict[str, Any], actor: User,
         case = get_case(case_id, actor, with_tasks=True)
         row = next((t for t in case.tasks if t.id == task_id), None)
         if row is None:
-            raise NotFound("No such task in this case.")
+            raise NotFound(N_("No such task in this case."))
         if expected_version is not None and expected_version != case.lock_version:
-            raise Conflict("The case changed since you loaded it.", current_version=case.lock_version)
+            raise Conflict(N_("The case changed since you loaded it."), current_version=case.lock_version)
         if row.state != "ready":
-            raise Conflict(f"This task is already {row.state}.", task_state=row.state)
+            raise Conflict(N_("This task is already %(task_state)s."), task_state=row.state)
         if not can_act_in_lane(actor, case, row.lane):
-            raise Forbidden(f"Only the {row.lane} side of this case may do this step.")
+            raise Forbidden(N_("Only the %(lane)s side of this case may do this step."), lane=row.lane)
         if row.assignee_id not in (None, actor.id):
             holder = db.session.get(User, row.assignee_id)
             name = holder.display_name if holder else "someone else"
-            raise Conflict(f"This task is claimed by {name}.",
+            raise Conflict(N_("This task is claimed by %(name)s."), name=name,
                            assignee={"id": row.assignee_id, "display_name": name})
         warnings = _complete_row(case, row, raw, actor)
     return Completion(case, row, warnings)
@@ -362,7 +363,7 @@ def complete_as_system(case: Case, row: CaseTask, raw: dict[str, Any], note: str
     """Complete a ready task on the system's behalf (e.g. the automatic instructor assignment), in the
     caller's transaction: the same form, the same engine step, audited with actor "system" and why."""
     if row.state != "ready" or row.assignee_id is not None:
-        raise Conflict("The task is no longer waiting for the system.", task_state=row.state)
+        raise Conflict(N_("The task is no longer waiting for the system."), task_state=row.state)
     _complete_row(case, row, raw, None, note)
 
 
@@ -395,7 +396,7 @@ def _complete_row(case: Case, row: CaseTask, raw: dict[str, Any], actor: User | 
 def _validate(row: CaseTask, raw: dict[str, Any], ctx: FormContext) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """Load the task's form; field errors and case-rule errors both answer 422 with field messages."""
     if not isinstance(raw, dict):
-        raise Invalid("The form data must be an object.", {"_schema": ["Expected an object."]})
+        raise Invalid(N_("The form data must be an object."), {"_schema": [N_("Expected an object.")]})
     schema = FORMS[row.form or ""]()
     try:
         loaded = schema.load(raw)
@@ -404,7 +405,7 @@ def _validate(row: CaseTask, raw: dict[str, Any], ctx: FormContext) -> tuple[dic
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": list(exc.messages)}
         if exc.field_name and exc.field_name != "_schema" and not isinstance(exc.messages, dict):
             errors = {exc.field_name: list(exc.messages)}
-        raise Invalid("The form has errors.", field_errors(errors)) from exc
+        raise Invalid(N_("The form has errors."), field_errors(errors)) from exc
     return to_json(loaded), [w.as_dict() for w in warnings]
 
 
@@ -468,13 +469,13 @@ def fire_next_due(as_of: datetime, skip: Collection[int] = (),
 def cancel_case(case_id: int, actor: User, reason: str) -> Case:
     """Cancel an open case with a reason (supervisors of its district only)."""
     if not (reason or "").strip():
-        raise Invalid("Give a reason.", {"reason": ["Give a reason for cancelling."]})
+        raise Invalid(N_("Give a reason."), {"reason": [N_("Give a reason for cancelling.")]})
     with transaction():
         case = get_case(case_id, actor)
         if case.status not in OPEN_STATUSES:
-            raise Conflict(f"The case is already {case.status}.")
+            raise Conflict(N_("The case is already %(status)s."), status=case.status)
         if not can_cancel_case(actor, case):
-            raise Forbidden("Only a supervisor of the case's district may cancel it.")
+            raise Forbidden(N_("Only a supervisor of the case's district may cancel it."))
         rt = runtime()
         bundle = rt.bundle(case.process_id, case.spec_version)
         wf = rt.engine.restore(bundle, case.workflow_state)

@@ -12,6 +12,7 @@ from flask import current_app
 from workflows import clock
 
 from ..errors import Invalid
+from ..i18n import N_
 from ..models import Case, CaseTask, Document, User
 
 
@@ -34,10 +35,10 @@ def attach(case: Case, filename: str, content_type: str, content: bytes, actor: 
            task: CaseTask | None = None) -> Document:
     """Add a document row to the caller's transaction; the file is written before the row is committed."""
     if not content:
-        raise Invalid("The file is empty.", {"file": ["The file is empty."]})
+        raise Invalid(N_("The file is empty."), {"file": [N_("The file is empty.")]})
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if len(content) > limit:
-        raise Invalid("The file is too large.", {"file": [f"At most {limit // (1024 * 1024)} MiB."]})
+        raise Invalid(N_("The file is too large."), {"file": [f"At most {limit // (1024 * 1024)} MiB."]})
     name = Path(filename or "document").name[:255]
     sha = hashlib.sha256(content).hexdigest()
     _write_once(sha, content)
@@ -59,12 +60,12 @@ def upload(case_id: int, actor: User, filename: str, content_type: str, content:
     with transaction():
         case = get_case(case_id, actor)
         if not can_add_document(actor, case):
-            raise Forbidden("Only the parties of the case may add documents.")
+            raise Forbidden(N_("Only the parties of the case may add documents."))
         task = None
         if task_id is not None:
             task = next((t for t in case.tasks if t.id == task_id), None)
             if task is None:
-                raise NotFound("No such task in this case.")
+                raise NotFound(N_("No such task in this case."))
         doc = attach(case, filename, content_type, content, actor, task)
         db.session.add(doc)
         db.session.flush()

@@ -43,6 +43,7 @@ from ..audit import service as audit
 from ..cases.service import transaction
 from ..errors import Forbidden, Invalid, TooLarge
 from ..extensions import db
+from ..i18n import N_
 from ..models import Case, District, Enterprise, User, case_enterprise
 from ..models.cases import OPEN_STATUSES
 from ..models.enterprises import OWNERSHIPS
@@ -642,7 +643,7 @@ def import_file(name: str, content: bytes, *, actor: User | None, dry_run: bool,
     registry spreadsheet; row errors are in the report, and then nothing is written.
     """
     if actor is not None and not can_import_enterprises(actor):
-        raise Forbidden("Only administrators, and supervisors for their own districts, import the registry.")
+        raise Forbidden(N_("Only administrators, and supervisors for their own districts, import the registry."))
     limits = limits or Limits.from_config(current_app.config)
     name = PurePath(name.replace("\\", "/")).name[-200:] or "upload"
     if len(content) > limits.max_bytes:

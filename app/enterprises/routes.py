@@ -12,6 +12,7 @@ from ..api.auth import current_user, make_blueprint
 from ..api.multipart import MultipartParser
 from ..api.paging import page_schema
 from ..errors import Forbidden, Invalid
+from ..i18n import N_
 from ..models import Enterprise
 from . import importer, service
 from .schemas import (
@@ -77,7 +78,7 @@ def import_enterprises(args: dict[str, Any]) -> dict[str, Any]:
     """
     actor = current_user()
     if not can_import_enterprises(actor):  # before the file is read: it tells nothing to whoever may not import
-        raise Forbidden("Only administrators, and supervisors for their own districts, import the registry.")
+        raise Forbidden(N_("Only administrators, and supervisors for their own districts, import the registry."))
     upload = args["file"]
     content = upload.stream.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
     report = importer.import_file(upload.filename or "upload", content, actor=actor, dry_run=args["dry_run"])

@@ -20,6 +20,7 @@ from ..audit import service as audit
 from ..cases.service import transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import Case, District, Enterprise, User, case_enterprise
 from ..models.cases import OPEN_STATUSES
 from . import credit_code
@@ -59,7 +60,7 @@ def get_enterprise(enterprise_id: int, actor: User) -> Enterprise:
     """An enterprise the actor may see, or NotFound (a foreign enterprise is never revealed)."""
     row = db.session.execute(visible(actor).where(Enterprise.id == enterprise_id)).scalar()
     if row is None:
-        raise NotFound("No such enterprise.")
+        raise NotFound(N_("No such enterprise."))
     return row
 
 
@@ -67,7 +68,8 @@ def create_enterprise(data: Mapping[str, Any], actor: User) -> Enterprise:
     """Register an enterprise: admins anywhere, supervisors in their own districts."""
     with transaction():
         if not can_create_enterprise(actor, data["district_id"]):
-            raise Forbidden("Only an administrator, or a supervisor of the district, may register an enterprise there.")
+            raise Forbidden(N_("Only an administrator, or a supervisor of the district, may register an enterprise "
+                               "there."))
         values = _checked(dict(data), current=None)
         enterprise = Enterprise(**values, created_at=clock.now())
         db.session.add(enterprise)
@@ -81,17 +83,17 @@ def update_enterprise(enterprise_id: int, data: Mapping[str, Any], actor: User) 
     with transaction():
         enterprise = get_enterprise(enterprise_id, actor)
         if not can_edit_enterprise(actor, enterprise):
-            raise Forbidden("Only an administrator, or a supervisor of its district, may change this enterprise.")
+            raise Forbidden(N_("Only an administrator, or a supervisor of its district, may change this enterprise."))
         moving = "district_id" in data and data["district_id"] != enterprise.district_id
         if moving and not can_create_enterprise(actor, data["district_id"]):
-            raise Forbidden("You may move an enterprise only into a district of yours.")
+            raise Forbidden(N_("You may move an enterprise only into a district of yours."))
         current = {name: getattr(enterprise, name) for name in FIELDS}
         values = _checked({**current, **data}, current=enterprise)
         changes = {name: [current[name], values[name]] for name in FIELDS if values[name] != current[name]}
         if not changes:
             return enterprise
         if "district_id" in changes and _has_open_case(enterprise):
-            raise Conflict("The enterprise has an open case in its district; finish or cancel it before moving it.")
+            raise Conflict(N_("The enterprise has an open case in its district; finish or cancel it before moving it."))
         for name, (_, new) in changes.items():
             setattr(enterprise, name, new)
         enterprise.updated_at = clock.now()
@@ -117,7 +119,7 @@ def _checked(values: dict[str, Any], current: Enterprise | None) -> dict[str, An
     if values["women_employees"] > values["employees"]:
         errors["women_employees"] = [f"Cannot exceed the number of employees ({values['employees']})."]
     if errors:
-        raise Invalid("The enterprise has invalid fields.", errors)
+        raise Invalid(N_("The enterprise has invalid fields."), errors)
     return {**{k: values[k] for k in FIELDS}, "credit_code": code, "name": name}
 
 

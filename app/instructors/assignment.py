@@ -32,6 +32,7 @@ from ..audit import service as audit
 from ..cases import service as cases
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import AuditEvent, Case, CaseTask, User
 from ..models.cases import OPEN_STATUSES
 from ..notifications.service import notify
@@ -186,14 +187,15 @@ def reassign_cases(from_user_id: int, actor: User | None, reason: str, to_user_i
     """
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("Give a reason.", {"reason": ["Say why the cases are handed on (e.g. the instructor left)."]})
+        raise Invalid(N_("Give a reason."),
+                      {"reason": [N_("Say why the cases are handed on (e.g. the instructor left).")]})
     with cases.transaction():
         if actor is not None and not can_reassign_cases(actor):
-            raise Forbidden("Only supervisors and administrators hand cases on.")
+            raise Forbidden(N_("Only supervisors and administrators hand cases on."))
         source = _instructor(from_user_id, "from_user_id")
         target = _instructor(to_user_id, "to_user_id") if to_user_id is not None else None
         if target is not None and target.id == source.id:
-            raise Invalid("Choose another instructor.", {"to_user_id": ["The cases already are theirs."]})
+            raise Invalid(N_("Choose another instructor."), {"to_user_id": [N_("The cases already are theirs.")]})
         query = (select(Case).where(Case.instructor_id == source.id, Case.status.in_(OPEN_STATUSES))
                  .options(joinedload(Case.tasks)).order_by(Case.id))
         if actor is not None:
@@ -239,10 +241,10 @@ def _instructor(user_id: int, field_name: str) -> User:
     user = db.session.get(User, user_id)
     if user is None or user.role != "instructor":
         if field_name == "from_user_id":
-            raise NotFound("No such instructor.")
-        raise Invalid("Unknown instructor.", {field_name: [f"No instructor with id {user_id}."]})
+            raise NotFound(N_("No such instructor."))
+        raise Invalid(N_("Unknown instructor."), {field_name: [f"No instructor with id {user_id}."]})
     if field_name == "to_user_id" and not user.active:
-        raise Invalid("That instructor's account is disabled.", {field_name: ["Choose an active instructor."]})
+        raise Invalid(N_("That instructor's account is disabled."), {field_name: [N_("Choose an active instructor.")]})
     return user
 
 

@@ -21,7 +21,7 @@ from ..api.paging import paginate
 from ..cases import service as cases  # the module, not its names: the case service may notify in turn
 from ..errors import NotFound
 from ..extensions import db
-from ..i18n import DEFAULT_LANG
+from ..i18n import DEFAULT_LANG, N_
 from ..models import Case, Notification, OutboxMessage, User
 
 # A text in one language, or the same text in several keyed by language ("zh", "en").
@@ -103,7 +103,7 @@ def mark_read(notification_id: int, user: User) -> Notification:
         row = db.session.execute(select(Notification).where(
             Notification.id == notification_id, visible_notifications_clause(user))).scalar()
         if row is None:
-            raise NotFound("No such notification.")
+            raise NotFound(N_("No such notification."))
         if row.read_at is None:
             row.read_at = clock.now()
     return row

@@ -18,6 +18,7 @@ from ..audit import service as audit
 from ..cases.service import transaction
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import User, WageGuideline
 
 FIELDS = ("floor_pct", "baseline_pct", "upper_pct", "published_on")
@@ -32,7 +33,7 @@ def list_guidelines(page: int, per_page: int) -> dict[str, Any]:
 def get_guideline(year: int) -> WageGuideline:
     row = _find(year)
     if row is None:
-        raise NotFound(f"No wage guideline for {year}.")
+        raise NotFound(N_("No wage guideline for %(year)s."), year=year)
     return row
 
 
@@ -40,9 +41,9 @@ def put_guideline(year: int, data: Mapping[str, Any], actor: User) -> WageGuidel
     """Create or replace a year's guideline; the lines must not cross (floor ≤ baseline ≤ upper line)."""
     with transaction():
         if not can_manage_reference(actor):
-            raise Forbidden("Only an administrator may set wage guidelines.")
+            raise Forbidden(N_("Only an administrator may set wage guidelines."))
         if year not in YEARS:
-            raise Invalid("No such year.", {"year": [f"Give a year from {YEARS[0]} to {YEARS[-1]}."]})
+            raise Invalid(N_("No such year."), {"year": [f"Give a year from {YEARS[0]} to {YEARS[-1]}."]})
         _check_order(data["floor_pct"], data["baseline_pct"], data.get("upper_pct"))
         row = _find(year)
         before = None if row is None else _plain(row)
@@ -66,7 +67,7 @@ def _check_order(floor: Decimal, baseline: Decimal, upper: Decimal | None) -> No
     if upper is not None and upper < baseline:
         errors["upper_pct"] = [f"The upper line cannot be below the baseline ({baseline})."]
     if errors:
-        raise Invalid("The guideline's lines cross.", errors)
+        raise Invalid(N_("The guideline's lines cross."), errors)
 
 
 def _plain(row: WageGuideline) -> dict[str, Any]:

@@ -277,12 +277,16 @@ def parse_csv(text: str) -> list[Entry]:
 def read_csv(path: Path) -> Source:
     """Entries from a CSV file of at most 1 MiB (a year is about 40 lines; anything bigger is not a holiday list)."""
     with path.open("rb") as handle:
-        raw = handle.read(MAX_CSV_BYTES + 1)
+        return read_upload(handle.read(MAX_CSV_BYTES + 1), path.name)
+
+
+def read_upload(raw: bytes, filename: str) -> Source:
+    """Entries from the bytes of a CSV file (an upload, or a file read by `read_csv`) of at most 1 MiB."""
     if len(raw) > MAX_CSV_BYTES:
-        raise ImportRefused([f"{path.name} is larger than 1 MiB; a holiday list is a few kilobytes"])
+        raise ImportRefused([f"{filename} is larger than 1 MiB; a holiday list is a few kilobytes"])
     text, encoding = _decode(raw)
     entries = parse_csv(text)
-    return Source(entries, {"kind": "csv", "file": path.name, "sha256": hashlib.sha256(raw).hexdigest(),
+    return Source(entries, {"kind": "csv", "file": filename, "sha256": hashlib.sha256(raw).hexdigest(),
                             "encoding": encoding})
 
 

@@ -12,6 +12,7 @@ from ..accounts.permissions import can_manage_reference
 from ..api.auth import current_user, make_blueprint
 from ..api.paging import PageArgs, page_schema
 from ..errors import Forbidden, Invalid, NotFound
+from ..i18n import N_
 from ..models import Holiday, WageGuideline
 from . import guidelines, holidays, rulesets
 from .schemas import (
@@ -112,17 +113,17 @@ def delete_holiday(day: str) -> None:
     """Forget a day's entry: the packaged calendar (or weekends) decide it again (administrators)."""
     _require_manager()
     if not holidays.remove_day(_day(day), actor=current_user()):
-        raise NotFound(f"{day} is not in the holiday table.")
+        raise NotFound(N_("%(day)s is not in the holiday table."), day=str(day))
 
 
 def _require_manager() -> None:
     # The holiday service is shared with the operator's CLI (no signed-in user), so the API checks here.
     if not can_manage_reference(current_user()):
-        raise Forbidden("Only an administrator may change the holiday table.")
+        raise Forbidden(N_("Only an administrator may change the holiday table."))
 
 
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid("Not a date.", {"day": [f"{value!r} is not an ISO date (YYYY-MM-DD)."]}) from None
+        raise Invalid(N_("Not a date."), {"day": [f"{value!r} is not an ISO date (YYYY-MM-DD)."]}) from None

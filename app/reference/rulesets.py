@@ -25,6 +25,7 @@ from ..audit import service as audit
 from ..cases.service import transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import Case, StoredRuleSet, User
 
 # Lower-case words joined by hyphens; 40 characters at most, the width of case.rule_set.
@@ -78,19 +79,25 @@ def get_rule_set_entry(name: str) -> RuleSetEntry:
         return RuleSetEntry(RULE_SETS[name], True)
     row = _stored(name)
     if row is None:
-        raise NotFound(f"No rule set named {name}.")
+        raise NotFound(N_("No rule set named %(name)s."), name=name)
     return _entry(row)
 
 
 # ---------------------------------------------------------------------------- write
-def define(name: str, data: Mapping[str, Any], actor: User) -> RuleSetEntry:
-    """Create or replace a local rule set; built-in names are refused (define a variant `based_on` one)."""
+def define(name: str, data: Mapping[str, Any], actor: User, *, new: bool = False) -> RuleSetEntry:
+    """Create or replace a local rule set; built-in names are refused (define a variant `based_on` one).
+
+    With `new`, a name already in use (built in or stored) is refused at the name field instead of replaced.
+    """
     with transaction():
         if not can_manage_reference(actor):
-            raise Forbidden("Only an administrator may define rule sets.")
+            raise Forbidden(N_("Only an administrator may define rule sets."))
+        if new and (name in RULE_SETS or _stored(name) is not None):
+            raise Invalid(N_("The rule set has invalid fields."),
+                          {"name": [N_("A rule set of this name exists; choose another name.")]})
         if name in RULE_SETS:
-            raise Conflict(f"{name} is built in and cannot be changed; define a local rule set under another name "
-                           f"with based_on: {name}.")
+            raise Conflict(N_("%(name)s is built in and cannot be changed; define a local rule set under another "
+                              "name with based_on: %(name)s."), name=name)
         rule_set = build(name, data)
         row = _stored(name)
         before = None if row is None else row.definition
@@ -107,15 +114,15 @@ def delete(name: str, actor: User) -> None:
     """Remove a local rule set that no case runs under (cases keep their snapshot, but name the set)."""
     with transaction():
         if not can_manage_reference(actor):
-            raise Forbidden("Only an administrator may delete rule sets.")
+            raise Forbidden(N_("Only an administrator may delete rule sets."))
         if name in RULE_SETS:
-            raise Conflict(f"{name} is built in and cannot be deleted.")
+            raise Conflict(N_("%(name)s is built in and cannot be deleted."), name=name)
         row = _stored(name)
         if row is None:
-            raise NotFound(f"No rule set named {name}.")
+            raise NotFound(N_("No rule set named %(name)s."), name=name)
         used = db.session.execute(select(func.count(Case.id)).where(Case.rule_set == name)).scalar_one()
         if used:
-            raise Conflict(f"{used} case(s) run under {name}; it cannot be deleted.", cases=used)
+            raise Conflict(N_("%(cases)s case(s) run under %(name)s; it cannot be deleted."), cases=used, name=name)
         db.session.delete(row)
         audit.record("rule_set_deleted", {"name": name, "definition": row.definition}, actor=actor)
 
@@ -141,12 +148,12 @@ def build(name: str, data: Mapping[str, Any]) -> RuleSet:
                         for clock_name in CLOCK_NAMES}
     _check_rules(merged, errors)
     if errors:
-        raise Invalid("The rule set has invalid fields.", errors)
+        raise Invalid(N_("The rule set has invalid fields."), errors)
     merged = {k: str(v) if isinstance(v, Fraction) else v for k, v in merged.items()}
     try:
         return RuleSet.from_dict(merged)
     except (ValueError, TypeError, KeyError, ZeroDivisionError) as exc:  # a rule the checks above missed
-        raise Invalid("The rule set is not valid.", {"_schema": [str(exc)]}) from exc
+        raise Invalid(N_("The rule set is not valid."), {"_schema": [str(exc)]}) from exc
 
 
 def _clock(name: str, rule: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:

@@ -72,6 +72,7 @@ from ..enterprises.industries import SECTION_LETTERS, section_name
 from ..enterprises.size_bands import SIZE_BAND_KEYS, size_band_column, size_band_label
 from ..errors import Forbidden, Invalid
 from ..extensions import db
+from ..i18n import N_
 from ..instructors.assignment import caseloads, max_caseload
 from ..models import Campaign, Case, CaseTask, District, Enterprise, User, WageGuideline, campaign_enterprise
 from ..models import case_enterprise as ce
@@ -139,14 +140,14 @@ def campaign_kpis(actor: User, campaign_id: int | None = None, by: str = "distri
                   as_of: date | None = None) -> dict[str, Any]:
     """Every KPI of the campaign (or of all cases) as `actor` may see them, one row per group of `by`."""
     if not can_view_kpis(actor):
-        raise Forbidden("The campaign's figures are for the bureau and the instructors.")
+        raise Forbidden(N_("The campaign's figures are for the bureau and the instructors."))
     if by not in DIMENSIONS:
-        raise Invalid("Unknown grouping.", {"by": [f"Give one of {', '.join(DIMENSIONS)}."]})
+        raise Invalid(N_("Unknown grouping."), {"by": [f"Give one of {', '.join(DIMENSIONS)}."]})
     campaign = None
     if campaign_id is not None:
         campaign = db.session.get(Campaign, campaign_id)
         if campaign is None:
-            raise Invalid("Unknown campaign.", {"campaign_id": [f"No campaign with id {campaign_id}."]})
+            raise Invalid(N_("Unknown campaign."), {"campaign_id": [f"No campaign with id {campaign_id}."]})
     day = as_of or clock.today()
     end = datetime.combine(day + timedelta(days=1), time.min, clock.zone()).astimezone(UTC)
     scope = Scope(actor, campaign, day, end)

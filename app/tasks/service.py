@@ -33,6 +33,7 @@ from ..cases import service as cases
 from ..cases.conflicts import explaining
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..i18n import N_
 from ..models import Case, CaseTask, User
 from .form_schema import form_schema
 
@@ -68,7 +69,8 @@ def _view(row: CaseTask, assignee: User | None, now: datetime) -> TaskView:
     return TaskView(row, assignee, row.state == "ready" and row.due_at is not None and row.due_at < now)
 
 
-def _overdue(now: datetime) -> Any:
+def overdue_tasks_clause(now: datetime) -> Any:
+    """A WHERE clause on CaseTask: ready and past its due instant (the inbox, the dashboard's overdue list)."""
     return and_(CaseTask.state == "ready", CaseTask.due_at < now)
 
 
@@ -86,7 +88,7 @@ def inbox_query(user: User, args: dict[str, Any], now: datetime) -> Select[Any]:
     if args.get("due_before") is not None:
         clauses.append(CaseTask.due_at <= args["due_before"])
     if args.get("overdue") is True:
-        clauses.append(_overdue(now))
+        clauses.append(overdue_tasks_clause(now))
     elif args.get("overdue") is False:
         clauses.append(or_(CaseTask.state != "ready", CaseTask.due_at.is_(None), CaseTask.due_at >= now))
     return (
@@ -116,7 +118,7 @@ def _find(task_id: int, user: User) -> tuple[CaseTask, User | None]:
         .where(CaseTask.id == task_id, visible_tasks_clause(user))
     ).one_or_none()
     if found is None:
-        raise NotFound("No such task.")
+        raise NotFound(N_("No such task."))
     return found[0], found[1]
 
 
@@ -166,7 +168,7 @@ def _holder(user_id: int | None) -> dict[str, Any] | None:
 
 def _must_be_ready(row: CaseTask) -> None:
     if row.state != "ready":
-        raise Conflict(f"This task is already {row.state}.", task_state=row.state)
+        raise Conflict(N_("This task is already %(task_state)s."), task_state=row.state)
 
 
 def _hand_over(row: CaseTask, expected: int | None, new: int | None) -> None:
@@ -183,10 +185,10 @@ def _hand_over(row: CaseTask, expected: int | None, new: int | None) -> None:
         state, holder = db.session.execute(
             select(CaseTask.state, CaseTask.assignee_id).where(CaseTask.id == row.id)).one()
         if state != "ready":
-            raise Conflict(f"This task was {state} meanwhile.", task_state=state)
+            raise Conflict(N_("This task was %(task_state)s meanwhile."), task_state=state)
         who = _holder(holder)
-        raise Conflict(f"This task was taken meanwhile by {who['display_name'] if who else 'nobody'}.",
-                       assignee=who)
+        raise Conflict(N_("This task was taken meanwhile by %(name)s."),
+                       name=who["display_name"] if who else "nobody", assignee=who)
     set_committed_value(row, "assignee_id", new)
 
 
@@ -201,12 +203,12 @@ def claim(task_id: int, user: User) -> TaskDetail:
     case = row.case
     with explaining(case.id), cases.transaction():
         if not can_claim_task(user, case, row):
-            raise Forbidden(f"Only the {row.lane} side of this case may take this step.")
+            raise Forbidden(N_("Only the %(lane)s side of this case may take this step."), lane=row.lane)
         _must_be_ready(row)
         if row.assignee_id not in (None, user.id):
             who = _holder(row.assignee_id)
-            raise Conflict(f"This task is already claimed by {who['display_name'] if who else 'someone else'}.",
-                           assignee=who)
+            raise Conflict(N_("This task is already claimed by %(name)s."),
+                           name=who["display_name"] if who else "someone else", assignee=who)
         if row.assignee_id is None:
             _hand_over(row, None, user.id)
             _audit("task_claimed", row, case, user, None)
@@ -225,7 +227,7 @@ def release(task_id: int, user: User) -> TaskDetail:
         allowed = (can_release_task(user, case, row) if held
                    else can_claim_task(user, case, row) or can_assign_task(user, case))
         if not allowed:
-            raise Forbidden("Only who holds this task, or a supervisor of the case's district, may release it.")
+            raise Forbidden(N_("Only who holds this task, or a supervisor of the case's district, may release it."))
         _must_be_ready(row)
         if held:
             _hand_over(row, previous, default)
@@ -239,7 +241,7 @@ def assign(task_id: int, user: User, assignee_id: int) -> TaskDetail:
     case = row.case
     with explaining(case.id), cases.transaction():
         if not can_assign_task(user, case):
-            raise Forbidden("Only a supervisor of the case's district may hand out its tasks.")
+            raise Forbidden(N_("Only a supervisor of the case's district may hand out its tasks."))
         _must_be_ready(row)
         target = db.session.get(User, assignee_id)
         if target is None or not can_act_in_lane(target, case, row.lane):
@@ -264,3 +266,13 @@ def complete(task_id: int, user: User, data: dict[str, Any], expected_version: i
     next_tasks = [t for t in done.case.tasks if t.state == "ready"]
     return {"task": _detail(done.task, holder, user), "case": done.case, "warnings": done.warnings,
             "next_tasks": next_tasks}
+
+
+def case_form_data(row: CaseTask, form: str) -> dict[str, Any] | None:
+    """The latest completed data of `form` in the case of `row` (a task the caller found through
+    `get_task`): the approval steps show the draft they approve."""
+    found = db.session.execute(
+        select(CaseTask.form_data).where(CaseTask.case_id == row.case_id, CaseTask.form == form,
+                                         CaseTask.state == "completed").order_by(CaseTask.id.desc()).limit(1)
+    ).scalar()
+    return dict(found) if found is not None else None
