@@ -19,6 +19,7 @@ from .step_names import StepNames
 EVENT_TEXT: dict[str, LazyString] = {
     "case_opened": lazy("Case opened"),
     "task_completed": lazy("Step done: %(step)s"),
+    "task_returned": lazy("Returned: %(step)s"),
     "task_claimed": lazy("Step taken on: %(step)s"),
     "task_released": lazy("Step given back: %(step)s"),
     "task_assigned": lazy("Step assigned: %(step)s"),
@@ -50,7 +51,11 @@ def describe(event: dict[str, Any], names: StepNames, lang: str) -> Entry:
     step = payload.get("task") or payload.get("element") or payload.get("timer") or ""
     values = {"step": names.name(step, lang) if step else "", "days": payload.get("days", ""),
               "filename": payload.get("filename", "")}
-    template = EVENT_TEXT.get(event["kind"])
-    text = str(template) % values if template is not None else event["kind"]
-    detail = payload.get("reason") or payload.get("note") or None
-    return Entry(event["id"], event["kind"], text, detail, event["actor"], event["created_at"])
+    data = payload.get("data") or {}
+    kind = event["kind"]
+    if kind == "task_completed" and data.get("decision") == "return":
+        kind = "task_returned"  # an approval sent back: say so, and quote why
+    template = EVENT_TEXT.get(kind)
+    text = str(template) % values if template is not None else kind
+    detail = payload.get("reason") or payload.get("note") or data.get("comment") or None
+    return Entry(event["id"], kind, text, detail, event["actor"], event["created_at"])

@@ -126,6 +126,24 @@ def phone(browser: Browser, live_server: LiveServer, tmp_path: Path) -> Iterator
     yield from _new_page(browser, live_server, PHONE)
 
 
+@pytest.fixture
+def page_for(browser: Browser, live_server: LiveServer) -> Iterator[Callable[[User], Page]]:
+    """`page_for(user)`: a desktop page signed in as `user`, one per user for the test (several people at once)."""
+    opened: dict[int, tuple[Iterator[Page], Page]] = {}
+
+    def open_for(user: User) -> Page:
+        if user.id not in opened:
+            pages = _new_page(browser, live_server, DESKTOP)
+            signed = next(pages)
+            sign_in(signed, user)
+            opened[user.id] = (pages, signed)
+        return opened[user.id][1]
+
+    yield open_for
+    for pages, _ in opened.values():
+        next(pages, None)  # closes the context
+
+
 def submit_sign_in(page: Page, username: str, password: str) -> None:
     """Fill the real sign-in form and submit it with its button; returns once the answer page has loaded."""
     page.goto("/login")
