@@ -174,16 +174,19 @@ def seed(rng_seed: int = 2026) -> dict[str, int]:
 
     campaign = _plan_campaign(today)
     opened = 0
-    plans = [(steps, "") for steps in range(0, 22)] + [(4, "refuse"), (9, "impasse"), (10, "impasse")]
-    for i, (steps, variant) in enumerate(plans):
+    # (steps walked, variant, days further back): the last three (one per district) were signed weeks ago and
+    # are filed late, so the dashboard has overdue cases whatever day the demo is seeded.
+    plans = ([(steps, "", 0) for steps in range(0, 22)] + [(4, "refuse", 0), (9, "impasse", 0), (10, "impasse", 0)]
+             + [(12, "", 14), (12, "", 30), (12, "", 45)])
+    for i, (steps, variant, back) in enumerate(plans):
         e = enterprises[i]
         supervisor = actor_for_district(e.district_id)
-        start = today - timedelta(days=2 * steps + 3 + (i % 4) * 9)
+        start = today - timedelta(days=2 * steps + 3 + (i % 4) * 9 + back)
         with clock.frozen_at(datetime.combine(start, time(9), clock.zone())):
             case = cases.open_case(enterprise_ids=[e.id], actor=supervisor, campaign_id=campaign.id)
         walk(case, steps, start, variant)
         opened += 1
-    regional = [e for e in enterprises[26:] if e.district is districts[0]][:4]
+    regional = [e for e in enterprises[len(plans):] if e.district is districts[0]][:4]
     with clock.frozen_at(datetime.combine(today - timedelta(days=20), time(9), clock.zone())):
         case = cases.open_case(enterprise_ids=[e.id for e in regional],
                                actor=actor_for_district(regional[0].district_id),

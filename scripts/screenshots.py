@@ -70,10 +70,6 @@ def shoot(base: str, lang: str) -> list[Path]:
         page.goto(f"{base}/inbox")
         page.wait_for_load_state("networkidle")
         written.append(_save(page, "inbox"))
-        page.click("main a[href^='/cases/']")
-        page.wait_for_selector(".djs-container svg", timeout=10_000)
-        page.wait_for_load_state("networkidle")
-        written.append(_save(page, "case"))
         context.clear_cookies()
         sign_in(page, base, "supervisor1", lang)
         page.goto(f"{base}/dashboard")
@@ -81,6 +77,12 @@ def shoot(base: str, lang: str) -> list[Path]:
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(800)  # the charts' entry animation
         written.append(_save(page, "dashboard"))
+        # A case filed late, its diagram in view: the steps done, the overdue one marked.
+        page.goto(f"{base}/cases?overdue=true")
+        page.click("tr[data-case] a[href^='/cases/']")
+        page.wait_for_selector("#case-diagram figure[data-ready=true]", timeout=10_000)
+        page.locator("#diagram-h").evaluate("heading => heading.scrollIntoView()")
+        written.append(_save(page, "case"))
         browser.close()
     return written
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..models import Case
 from .engine_registry import runtime
+from .labels import LANE_LABELS, lane_label
 
 MAIN_PROCESS = "wage_negotiation"
 
@@ -34,6 +35,14 @@ class StepNames:
         """The element's name in `lang` ("zh" or "en"); an element without one is shown by its id."""
         fallback = english or self.english.get(bpmn_id, bpmn_id)
         return self.chinese.get(bpmn_id, fallback) if lang == "zh" else fallback
+
+    def labels(self, lang: str) -> dict[str, str]:
+        """What the drawn diagram should say on each element and lane in `lang`, where that differs from the
+        BPMN file's own (English) names: the viewer relabels the diagram with these before drawing it."""
+        if lang == "en":
+            return {}
+        lanes = {f"lane_{lane}": lane_label(lane, lang) for lane in LANE_LABELS}
+        return {**lanes, **self.chinese}
 
     def called_processes(self, lang: str) -> dict[str, str]:
         """Each called process named as its call activity is (the diagram captions its own viewer so)."""

@@ -14,6 +14,7 @@
   };
   var SVG = "http://www.w3.org/2000/svg";
   var STEP = 1.25;
+  var LEGIBLE = 0.8;
 
   function dueText(root, info) {
     var day = info.due_on || (info.due_at ? info.due_at.slice(0, 10) : "");
@@ -63,9 +64,35 @@
     });
   }
 
+  // A long process fitted to the box is too small to read: show the waiting step at a legible scale instead
+  // (the "Fit" button still shows the whole process).
+  function focusWaiting(canvas, registry, process) {
+    var waiting = Object.keys(process.elements).filter(function (id) {
+      var state = process.elements[id].state;
+      return (state === "current" || state === "overdue") && registry.get(id);
+    });
+    if (!waiting.length || canvas.zoom() >= LEGIBLE) { return; }
+    canvas.zoom(LEGIBLE);
+    canvas.scrollToElement(registry.get(waiting[0]));
+  }
+
+  // The BPMN files name their elements in English; the page's language names them from the diagram's own
+  // name_zh properties (data-labels), set on the XML before it is drawn so the viewer wraps them as usual.
+  function relabel(xml, labels) {
+    if (!labels || !Object.keys(labels).length) { return xml; }
+    var doc = new DOMParser().parseFromString(xml, "application/xml");
+    if (doc.getElementsByTagName("parsererror").length) { return xml; }
+    doc.querySelectorAll("[id][name]").forEach(function (element) {
+      var label = labels[element.getAttribute("id")];
+      if (label) { element.setAttribute("name", label); }
+    });
+    return new XMLSerializer().serializeToString(doc);
+  }
+
   function draw(root, figure, process) {
     var viewer = new window.BpmnJS({ container: figure.querySelector(".bpmn-canvas") });
-    return viewer.importXML(process.xml).then(function () {
+    var labels = JSON.parse(root.dataset.labels || "{}");
+    return viewer.importXML(relabel(process.xml, labels)).then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
       var badges = {};
@@ -77,6 +104,7 @@
         var text = dueText(root, info);
         if (text) { badges[id] = markDueDate(viewer, id, text, info.state === "overdue"); }
       });
+      focusWaiting(canvas, registry, process);
       showOnHover(viewer, badges);
       bindZoom(figure, canvas);
       figure.dataset.ready = "true";
