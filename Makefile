@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python bench/api_latency.py
 	$(BIN)/python bench/deadline_sweep.py
 	$(BIN)/python bench/campaign_launch.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
