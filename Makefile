@@ -38,7 +38,7 @@ clean:
 
 # After marking new messages: refresh the catalogs, then translate the new entries of the zh catalog.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy -k pgettext:1c,2 --project=wagecase --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy -k say -k pgettext:1c,2 --project=wagecase --no-location \
 	  --sort-output -o /tmp/wagecase-messages.pot .
 	$(BIN)/pybabel update -N --omit-header -i /tmp/wagecase-messages.pot -d app/translations
 

@@ -15,13 +15,15 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..accounts.permissions import can_cancel_case
+from workflows.rulesets import DEFAULT_RULE_SET
+
+from ..accounts.permissions import can_cancel_case, can_open_cases
 from ..api.ids import MAX_ID
 from ..documents import service as documents
-from ..errors import Forbidden, Invalid
-from ..i18n import N_, _, current_lang
+from ..errors import Conflict, Forbidden, Invalid
+from ..i18n import N_, _, current_lang, say
 from ..pages import field_messages, is_htmx, signed_in, web_blueprint
-from . import comments, conflicts, deadlines, list_filters, queries, service
+from . import comments, conflicts, deadlines, list_filters, opening, queries, service
 from .case_page import Forms, case_page_context
 from .labels import STAGE_LABELS, stage_label
 from .schemas import CaseDiagramSchema, DeadlineExtendSchema
@@ -45,7 +47,7 @@ def case_list() -> Any:
     lang = current_lang()
     context = {
         "raw": raw, "choices": choices, "statuses": list_filters.STATUS_LABELS, "sorts": list_filters.SORT_LABELS,
-        "lang": lang, "stage_label": stage_label,
+        "lang": lang, "stage_label": stage_label, "may_open": can_open_cases(current_user),
         "stage_options": [(key, stage_label(key, lang)) for key in STAGE_LABELS],
         **{f"{name.removesuffix('_id')}_options": list(shown.items()) for name, shown in names.items()},
     }
@@ -60,6 +62,32 @@ def case_list() -> Any:
     result = queries.list_cases(current_user, args)
     chips = list_filters.chips(args, raw, names)
     return render_template("cases/list.html", errors={}, labelled_errors=[], result=result, chips=chips, **context)
+
+
+# ---------------------------------------------------------------------------- opening a case
+@bp.route("/cases/new", methods=["GET", "POST"])
+@signed_in(can_open_cases)
+def open_case() -> Any:
+    """A supervisor opens a case for an enterprise of their districts (several: a regional or industry case)."""
+    if request.method == "GET":
+        return _open_form({"rule_set": DEFAULT_RULE_SET, "campaign_id": request.args.get("campaign_id", "")}, {})
+    values = opening.read(request.form)
+    try:
+        case = service.open_case(actor=current_user, **opening.arguments(values, current_user))
+    except Invalid as error:
+        errors = {opening.FIELD_OF.get(name, name): messages
+                  for name, messages in field_messages(error.errors).items()}
+        return _open_form(values, errors, [say(error.message)], 422)
+    except Conflict as error:
+        return _open_form(values, {}, [say(error.template, **error.details)], 409)
+    flash(_("Case %(ref)s opened.", ref=case.ref), "success")
+    return redirect(url_for("cases_web.case_page", case_id=case.id))
+
+
+def _open_form(values: dict[str, str], errors: dict[str, list[str]], summary: list[str] | None = None,
+               status: int = 200) -> Any:
+    return render_template("cases/new.html", v=values, errors=errors, summary=summary or [],
+                           choices=opening.choices(current_user, current_lang())), status
 
 
 # ---------------------------------------------------------------------------- the case page

@@ -1,8 +1,8 @@
 """A negotiation walked through the pages by the people who do it, in a real browser.
 
-The supervisor (the bureau's steps), the instructor and both representatives each work in their own
-signed-in browser: they open their inbox, follow the step's link, fill the form the page draws from the
-step's schema and send it. The union's chief returns the first draft with a comment; the instructor
+The supervisor (who opens the case and does the bureau's steps), the instructor and both representatives
+each work in their own signed-in browser: they open their inbox, follow the step's link, fill the form the
+page draws from the step's schema and send it. The union's chief returns the first draft with a comment; the instructor
 redrafts, the workers' congress votes again, both chiefs sign, the enterprise files, the bureau
 reviews, and the agreement is in force. The case page's diagram marks where the case stands.
 """
@@ -49,7 +49,18 @@ def next_task(case: Case) -> CaseTask | None:
 
 def test_a_case_walked_from_proposal_to_in_force_through_the_pages(
         page_for: Callable[[User], Page], world: World, url: Callable[[str], str]) -> None:
-    case = open_case(world, "2026-03-02")
+    # The supervisor opens the case from the case list, by the enterprise's credit code.
+    clock.set_global(at("2026-03-02", 9))
+    supervisor = page_for(world.supervisor)
+    supervisor.goto("/cases")
+    with supervisor.expect_navigation():
+        supervisor.locator("#new-case").click()
+    control(supervisor, "enterprise").fill(world.enterprise.credit_code)
+    send(supervisor, "#open-case")
+    expect(supervisor.locator(".flash-success").first).to_be_visible()
+    db.session.rollback()
+    case = db.session.get(Case, int(supervisor.url.rsplit("/", 1)[1]))
+    assert case is not None and [e.id for e in case.enterprises] == [world.enterprise.id]
     day = date(2026, 3, 2)
     done: list[str] = []
     returned = False
