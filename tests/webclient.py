@@ -58,3 +58,21 @@ def hidden_input(page: str, name: str) -> str:
     found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page)
     assert found, f"no {name} input on the page"
     return unescape(found.group(1))
+
+
+def text(response: TestResponse) -> str:
+    """The page a response carries, with HTML entities decoded (what a reader sees, tags aside)."""
+    return unescape(response.get_data(as_text=True))
+
+
+def error_at(page: str, name: str) -> str:
+    """The message under the field `name`, which must be marked invalid and described by it (a screen reader
+    then says the message on the field itself); the message's text is returned."""
+    found = re.search(rf'<(?:p|ul) class="error" id="error-{re.escape(name)}">(.*?)</(?:p|ul)>', page, re.S)
+    assert found, f"no error shown at {name}"
+    assert re.search(rf'id="(?:f|group)-{re.escape(name)}"[^>]*aria-invalid="true"', page, re.S), \
+        f"{name} is not marked invalid"
+    assert re.search(rf'id="(?:f|group)-{re.escape(name)}"[^>]*aria-describedby="[^"]*error-{re.escape(name)}',
+                     page, re.S), f"{name} is not described by its error"
+    return re.sub(r"<[^>]+>", " ", found.group(1))
+

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Case, Holiday, StoredRuleSet, User, WageGuideline
 from tests.conftest import World
-from tests.webclient import Browser, hidden_input
+from tests.webclient import Browser, error_at, hidden_input, text
 
 PAGES = ["/admin", "/admin/users", "/admin/users/new", "/admin/guidelines", "/admin/guidelines/edit",
          "/admin/holidays", "/admin/holidays/import", "/admin/rule-sets", "/admin/rule-sets/national-2004",
@@ -34,8 +34,6 @@ def admin(browser: Browser, world: World) -> Browser:
     return signed_in(browser, world.admin)
 
 
-def text(response: Any) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def post_form(browser: Browser, url: str, data: dict[str, Any], page: str | None = None, **kwargs: Any) -> Any:
@@ -44,15 +42,6 @@ def post_form(browser: Browser, url: str, data: dict[str, Any], page: str | None
     return browser.post(url, data={"csrf_token": token, **data}, **kwargs)
 
 
-def error_at(page: str, name: str) -> str:
-    """The message under the field `name`; the field must point to it (aria-describedby) and be marked invalid."""
-    found = re.search(rf'<(?:p|ul) class="error" id="error-{re.escape(name)}">(.*?)</(?:p|ul)>', page, re.S)
-    assert found, f"no error shown at {name}"
-    assert re.search(rf'id="(?:f|group)-{re.escape(name)}"[^>]*aria-invalid="true"', page, re.S), \
-        f"{name} is not marked invalid"
-    assert re.search(rf'id="(?:f|group)-{re.escape(name)}"[^>]*aria-describedby="[^"]*error-{re.escape(name)}',
-                     page, re.S), f"{name} is not described by its error"
-    return re.sub(r"<[^>]+>", " ", found.group(1))
 
 
 def count(model: Any) -> int:

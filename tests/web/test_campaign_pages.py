@@ -20,7 +20,7 @@ from app.models import Campaign, Case, Enterprise, User
 from tests.campaigns.helpers import new_campaign, ready_to_launch
 from tests.conftest import World
 from tests.enterprises import code, csv_bytes, wrong_check, xlsx
-from tests.webclient import Browser, hidden_input
+from tests.webclient import Browser, hidden_input, text
 from workflows import clock
 
 GOOD_ROWS = [[code(1), "华信精密机械有限公司", "和平区", "制造业", 250, 80, "是", "私营"],
@@ -43,8 +43,6 @@ def signed_in(browser: Browser, user: User) -> Browser:
     return browser
 
 
-def text(response: Any) -> str:
-    return response.get_data(as_text=True)
 
 
 def post_form(browser: Browser, url: str, form: dict[str, Any], page: str | None = None, **kwargs: Any) -> Any:

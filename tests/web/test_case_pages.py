@@ -19,7 +19,7 @@ from app.models import Case, Comment, Document, User
 from tests.conftest import World, at
 from tests.helpers import open_case, reload
 from tests.service.flows import walk_until
-from tests.webclient import Browser, hidden_input
+from tests.webclient import Browser, error_at, hidden_input, text
 from workflows import clock
 
 CASE_COUNT = re.compile(r'<p id="case-count"[^>]*>([^<]*)</p>')
@@ -30,21 +30,12 @@ def signed_in(browser: Browser, user: User) -> Browser:
     return browser
 
 
-def text(response: Any) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def listed(page: str) -> list[int]:
     return [int(i) for i in re.findall(r'<tr data-case="(\d+)"', page)]
 
 
-def error_at(page: str, name: str) -> str:
-    """The message under the field `name`; the field is marked invalid and described by it."""
-    found = re.search(rf'<p class="error" id="error-{name}">([^<]*)</p>', page)
-    assert found, f"no error shown at {name}"
-    field = re.search(rf'<(?:input|textarea|select)[^>]*id="f-{name}"[^>]*>', page, re.S)
-    assert field and 'aria-invalid="true"' in field.group(0) and f"error-{name}" in field.group(0), field
-    return found.group(1)
 
 
 def csrf(browser: Browser, case: Case) -> str:

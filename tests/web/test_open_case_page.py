@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Case, Enterprise, User
 from tests.conftest import World, make_enterprise
-from tests.web.test_case_pages import error_at, signed_in, text
-from tests.webclient import Browser, hidden_input
+from tests.web.test_case_pages import signed_in
+from tests.webclient import Browser, error_at, hidden_input, text
 
 NEW = "/cases/new"
 

@@ -4,7 +4,6 @@ schema, errors at their fields with nothing saved, the stale-version answer, and
 from __future__ import annotations
 
 import re
-from html import unescape
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from app.models import Case, CaseTask, User
 from tests.conftest import World, at
 from tests.helpers import open_case, ready_ids
 from tests.service.flows import snapshot_rows, step, task_rows, walk_until
-from tests.webclient import Browser, hidden_input
+from tests.webclient import Browser, error_at, hidden_input, text
 from workflows import clock
 
 
@@ -35,21 +34,12 @@ def case_at(world: World, target: str, on: str = "2026-03-02") -> tuple[Case, st
     return case, day.isoformat()
 
 
-def text(response: Any) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def row_ids(page: str) -> list[int]:
     return [int(i) for i in re.findall(r'<tr id="task-(\d+)"', page)]
 
 
-def error_at(page: str, name: str) -> str:
-    """The message shown under the field `name`, which the field names as its description."""
-    found = re.search(rf'<p class="error" id="error-{re.escape(name)}">([^<]*)</p>', page)
-    assert found, f"no error shown at {name}"
-    assert re.search(rf'id="f-{re.escape(name)}"[^>]*aria-describedby="[^"]*error-{re.escape(name)}', page, re.S) or \
-        re.search(rf'id="f-{re.escape(name)}"[^>]*aria-invalid="true"', page, re.S), f"{name} is not tied to its error"
-    return found.group(1)
 
 
 def post_task(browser: Browser, task_id: int, data: dict[str, Any], version: int | None = None) -> Any:
