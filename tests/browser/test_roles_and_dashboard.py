@@ -112,3 +112,18 @@ def test_the_dashboards_overdue_count_is_the_apis(page: Page, world: World) -> N
 
 def listed_here(page: Page) -> set[int]:
     return {int(i) for i in page.locator("tr[data-case]").evaluate_all("rows => rows.map(row => row.dataset.case)")}
+
+
+@pytest.mark.parametrize(("role", "path"), [
+    ("instructor", "/inbox"), ("union", "/cases"), ("union", "/cases/{ours}"), ("supervisor", "/dashboard"),
+    ("supervisor", "/cases/new"), ("supervisor", "/notifications"),
+])
+def test_the_daily_pages_fit_a_phone_screen(phone: Page, world: World, cases: dict[str, Case], role: str,
+                                            path: str) -> None:
+    sign_in(phone, getattr(world, role))
+    answer = phone.goto(path.format(ours=cases["ours"].id))
+    assert answer is not None and answer.status == 200
+    phone.wait_for_load_state("networkidle")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+    expect(phone.locator("h1").first).to_be_visible()
