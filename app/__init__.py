@@ -26,6 +26,7 @@ def create_app(config: Any = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
+    register_security_headers(app)
     register_errorhandlers(app)
     register_commands(app)
     register_engine(app)
@@ -83,6 +84,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_web_bp)
     register_api(app)
     app.register_blueprint(admin_web_bp)
+
+
+def register_security_headers(app: Flask) -> None:
+    """CSP, frame denial, no-sniff and the referrer policy on every answer (app/security_headers.py)."""
+    from . import security_headers
+
+    security_headers.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

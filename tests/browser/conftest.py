@@ -106,12 +106,19 @@ def browser() -> Iterator[Browser]:
 
 
 def _new_page(browser: Browser, live_server: LiveServer, viewport: ViewportSize) -> Iterator[Page]:
+    """A page in a fresh context; a script error or a content-security-policy violation on it fails the test."""
     context = browser.new_context(base_url=live_server.base_url, locale="zh-CN", viewport=viewport)
     context.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
     try:
-        yield context.new_page()
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("console", lambda message: problems.append(f"console: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text else None)
+        yield page
     finally:
         context.close()
+    assert not problems, f"the browser reported: {problems}"
 
 
 @pytest.fixture
