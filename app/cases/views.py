@@ -142,7 +142,7 @@ def upload_document(case_id: int) -> Any:
         return _page(case_id, Forms(document_errors={"file": [_("Choose a file to upload.")]}), 422)
     try:
         with conflicts.explaining(case_id):
-            doc = documents.upload(case_id, current_user, upload.filename, upload.mimetype or "", upload.read())
+            doc = documents.upload(case_id, current_user, upload.filename, upload.read())
     except Invalid as error:
         return _page(case_id, Forms(document_errors=field_messages(error.errors)), 422)
     flash(_("The document %(name)s was added.", name=doc.filename), "success")

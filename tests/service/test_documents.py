@@ -15,15 +15,15 @@ from tests.service.flows import events, form, snapshot_rows, task_rows, walk_unt
 from workflows import clock
 
 
-def add(case, user, content, filename="要约书.pdf", content_type="application/pdf"):
+def add(case, user, content, filename="要约书.pdf"):
     with clock.frozen_at(at("2026-03-04")):
-        return upload(case.id, user, filename, content_type, content)
+        return upload(case.id, user, filename, content)
 
 
 def test_an_upload_is_stored_under_its_hash_and_audited(world, request):
     """The bytes land in DOCUMENTS_DIR/<sha[:2]>/<sha>; the row keeps name, type, size and hash."""
     case = open_case(world)
-    content = f"工资集体协商要约书 {request.node.name}".encode()
+    content = f"%PDF-1.4 工资集体协商要约书 {request.node.name}".encode()
     sha = hashlib.sha256(content).hexdigest()
     doc = add(case, world.union, content, filename="../../etc/要约书.pdf")
 
@@ -40,7 +40,7 @@ def test_an_upload_is_stored_under_its_hash_and_audited(world, request):
 def test_the_same_bytes_twice_make_two_rows_and_one_unchanged_file(world, request):
     """Content addressing: a second upload never rewrites the stored file."""
     case = open_case(world)
-    content = f"协商会议纪要 {request.node.name}".encode()
+    content = f"%PDF-1.4 协商会议纪要 {request.node.name}".encode()
     first = add(case, world.union, content, filename="纪要.pdf")
     stored = path_for(first.sha256)
     stamp = stored.stat().st_mtime_ns
@@ -94,3 +94,44 @@ def test_a_form_may_only_cite_a_document_of_its_own_case(world, request):
     complete(case, "record_proposal", world.instructor, form("record_proposal", "2026-03-04", document_id=own.id),
              "2026-03-04")
     assert task_rows(case, "record_proposal")[0].form_data["document_id"] == own.id
+
+
+def _ooxml(part: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(f"{part}/workbook.xml", "<x/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("content", "filename", "stored_as"), [
+    (b"%PDF-1.7 signed agreement", "协议.PDF", "application/pdf"),
+    (b"%PDF-1.7 named wrongly", "协议.docx", "application/pdf"),  # the bytes decide, not the name
+    (b"\x89PNG\r\n\x1a\n" + b"\0" * 32, "扫描件.png", "image/png"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504, "工资数据.xls", "application/vnd.ms-excel"),
+    (_ooxml("xl"), "工资数据.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("会议纪要：双方同意增幅 6%。".encode(), "纪要.txt", "text/plain; charset=utf-8"),
+])
+def test_a_document_is_typed_by_its_content(world, content, filename, stored_as):
+    doc = add(open_case(world), world.union, content, filename=filename)
+    assert doc.content_type == stored_as
+
+
+@pytest.mark.parametrize(("content", "filename"), [
+    (b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>", "要约书.pdf"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "图.png"),
+    (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\0" * 60, "纪要.docx"),
+    (b"PK\x03\x04" + b"\0" * 40, "资料.xlsx"),  # a zip that is no workbook
+    (b"\x00\x01\x02binary\x03", "纪要.txt"),
+])
+def test_content_that_is_no_accepted_document_is_refused_whatever_its_name(world, content, filename):
+    case = open_case(world)
+    before = snapshot_rows()
+    with pytest.raises(Invalid) as refused:
+        add(case, world.union, content, filename=filename)
+    assert list(refused.value.errors) == ["file"]
+    assert snapshot_rows() == before
+    assert not path_for(hashlib.sha256(content).hexdigest()).exists()
