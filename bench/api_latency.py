@@ -86,9 +86,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(database_url: str, port: int, workers: int,
+                 settings: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Gunicorn with the production settings (plus `settings`, as WAGECASE_<NAME>) once it accepts connections."""
     env = {**os.environ, "WAGECASE_ENV": "production", "WAGECASE_DATABASE_URL": database_url,
-           "WAGECASE_SECRET_KEY": "bench-" + "x" * 40, "WAGECASE_ARGON2_MEMORY_KIB": "8192"}
+           "WAGECASE_SECRET_KEY": "bench-" + "x" * 40, "WAGECASE_ARGON2_MEMORY_KIB": "8192",
+           **{f"WAGECASE_{name}": value for name, value in (settings or {}).items()}}
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
          "app:create_app()"], cwd=ROOT, env=env)
