@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 from marshmallow import INCLUDE, Schema, fields
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class TooManyRequests(DomainError):
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "invalid", 429: "too_many_requests", 500: "internal_error"}
+              422: "invalid", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
 
 
 def field_errors(messages: Any) -> dict[str, list[str]]:
@@ -102,6 +103,14 @@ def field_errors(messages: Any) -> dict[str, list[str]]:
         else:
             out[str(key)] = [str(m) for m in (value if isinstance(value, list) else [value])]
     return out
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Is `error` the database being out of reach (refused, restarted, cut off), not a fault of the request?"""
+    return isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def register(app: Flask) -> None:
@@ -134,6 +143,13 @@ def register(app: Flask) -> None:
     def _unexpected(error: Exception) -> Any:
         if isinstance(error, HTTPException):
             return _http(error)
+        if database_unreachable(error):
+            # The database restarting or out of reach: nothing was saved, and the client should try again soon.
+            log.warning("database unreachable on %s %s: %s", request.method, request.path, error)
+            unavailable = ServiceUnavailable("The database cannot be reached right now; nothing was saved. "
+                                             "Try again in a moment.")
+            answer, status, headers = _http(unavailable)
+            return answer, status, {**headers, "Retry-After": str(RETRY_AFTER_SECONDS)}
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _http(InternalServerError("Something went wrong on our side; it has been logged."))
 
