@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := app:create_app
 
-.PHONY: install run test lint bench clean messages screenshots
+.PHONY: install run test lint bench clean messages screenshots fuzz
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ bench: install
 	$(BIN)/python bench/deadline_sweep.py
 	$(BIN)/python bench/campaign_launch.py
 	$(BIN)/python bench/pages.py
+
+# The API fuzzed longer than in CI: every operation, then chains of calls, with more examples each.
+fuzz: install
+	WAGECASE_FUZZ_EXAMPLES=$${WAGECASE_FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest tests/api/test_openapi_fuzz.py \
+	  tests/api/test_openapi_stateful.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

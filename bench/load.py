@@ -157,7 +157,7 @@ class Person:
             self.headers["Authorization"] = f"Bearer {json.loads(answer[1])['token']}"
             return
         page = self.call("GET", "/login")[1].decode()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
         form = {"username": username, "password": password, **({"csrf_token": token.group(1)} if token else {})}
         status, _ = self.call("POST", "/login", form=form)
         assert status == 200, f"{username} could not sign in: {status}"

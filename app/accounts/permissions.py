@@ -17,6 +17,21 @@ LANE_ROLES = {"instructor": "instructor", "union": "union_rep", "enterprise": "e
 ROLE_LANES = {role: lane for lane, role in LANE_ROLES.items()}
 
 
+def district_ids(user: User) -> list[int]:
+    """The districts `user` is bound to, as values.
+
+    Visibility clauses name them as values, not as a subquery on user_district: the planner then reads how
+    many cases those very districts hold (its statistics per district) instead of guessing an average
+    district, which in a city with one large district made it scan every task for a small one's dashboard.
+    """
+    return sorted(d.id for d in user.districts)
+
+
+def enterprise_ids(user: User) -> list[int]:
+    """The enterprises a representative is bound to, as values (see `district_ids`)."""
+    return sorted(e.id for e in user.enterprises)
+
+
 def visible_cases_clause(user: User) -> object:
     """A WHERE clause keeping only the cases `user` may see: applied inside every list and read query."""
     if not user.active:
@@ -24,15 +39,12 @@ def visible_cases_clause(user: User) -> object:
     if user.role == "admin":
         return true()
     if user.role == "supervisor":
-        return Case.district_id.in_(select(user_district.c.district_id).where(user_district.c.user_id == user.id))
+        return Case.district_id.in_(district_ids(user))
     if user.role == "instructor":
         return Case.instructor_id == user.id
     if user.role in ("union_rep", "enterprise_rep"):
-        return exists(
-            select(case_enterprise.c.case_id)
-            .join(user_enterprise, user_enterprise.c.enterprise_id == case_enterprise.c.enterprise_id)
-            .where(case_enterprise.c.case_id == Case.id, user_enterprise.c.user_id == user.id)
-        )
+        return exists(select(case_enterprise.c.case_id).where(
+            case_enterprise.c.case_id == Case.id, case_enterprise.c.enterprise_id.in_(enterprise_ids(user))))
     return false()
 
 
@@ -69,14 +81,13 @@ def visible_enterprises_clause(user: User) -> object:
     if user.role == "admin":
         return true()
     if user.role == "supervisor":
-        return Enterprise.district_id.in_(
-            select(user_district.c.district_id).where(user_district.c.user_id == user.id))
+        return Enterprise.district_id.in_(district_ids(user))
     if user.role == "instructor":
         return Enterprise.id.in_(
             select(case_enterprise.c.enterprise_id).join(Case, Case.id == case_enterprise.c.case_id)
             .where(Case.instructor_id == user.id))
     if user.role in ("union_rep", "enterprise_rep"):
-        return Enterprise.id.in_(select(user_enterprise.c.enterprise_id).where(user_enterprise.c.user_id == user.id))
+        return Enterprise.id.in_(enterprise_ids(user))
     return false()
 
 

@@ -138,6 +138,7 @@ def test_the_list_costs_the_same_queries_for_more_cases(api: ApiClient, world: W
         def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
             seen.append(statement)
 
+        db.session.expire_all()  # each request starts from nothing loaded, as in a server
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             assert api.get(f"{CASES}?per_page=200", headers=headers).status_code == 200

@@ -10,6 +10,7 @@ the app is a fixture) does not run under pytest 9.2 (it sets `Function._nodeid`,
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -36,7 +37,9 @@ from workflows import clock
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 # A few examples per operation and role, the same ones every run: the whole file stays well under a minute.
-EXAMPLES = settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+# `make fuzz` sets WAGECASE_FUZZ_EXAMPLES for a longer run.
+EXAMPLES = settings(max_examples=int(os.environ.get("WAGECASE_FUZZ_EXAMPLES", "5")), deadline=None,
+                    suppress_health_check=list(HealthCheck), derandomize=True,
                     database=None, print_blob=False)
 # The bearer token is ours to send; generated Authorization headers would only ever test the 401.
 CONFIG = {"generation": {"with-security-parameters": False}}
@@ -73,7 +76,7 @@ def fuzz_world(world: World) -> FuzzWorld:
     day = walk_until(own, world, "union_team", "2026-03-02")
     task = next(t for t in ready_tasks(own) if t.bpmn_id == "union_team")
     with clock.frozen_at(at(day, 9)):
-        document = documents.upload(own.id, world.union, "要约书.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")
+        document = documents.upload(own.id, world.union, "要约书.pdf", b"%PDF-1.4\n%%EOF\n")
         comments.add_comment(own.id, world.union, "职工方代表名单本周内报送。")
         service.open_case(enterprise_ids=[world.other_enterprise.id], actor=world.other_supervisor)
     path_ids: dict[str, int | str] = {

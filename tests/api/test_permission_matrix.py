@@ -104,8 +104,8 @@ def mworld(world: World) -> MatrixWorld:
     walk_until(a, world, "union_team", "2026-03-02")
     b = _open_other(world)
     mw = MatrixWorld(world, a, b)
-    mw.doc_a = documents.upload(a.id, world.union, "minutes.pdf", "application/pdf", b"%PDF-1.4 a").id
-    mw.doc_b = documents.upload(b.id, world.other_union, "minutes.pdf", "application/pdf", b"%PDF-1.4 b").id
+    mw.doc_a = documents.upload(a.id, world.union, "minutes.pdf", b"%PDF-1.4 a").id
+    mw.doc_b = documents.upload(b.id, world.other_union, "minutes.pdf", b"%PDF-1.4 b").id
     ca = Comment(case_id=a.id, author_id=world.union.id, body="own", created_at=clock.now())
     cb = Comment(case_id=b.id, author_id=world.other_union.id, body="foreign", created_at=clock.now())
     db.session.add_all([ca, cb])
