@@ -111,9 +111,10 @@ def district_ids_named(names: Iterable[str]) -> list[int]:
 
 def enterprise_ids_coded(codes: Iterable[str]) -> list[int]:
     """Ids of enterprises given by credit code; Invalid names every unknown code."""
+    from ..enterprises.service import ids_by_credit_code
+
     codes = [normalise(c) for c in codes]
-    found = dict(db.session.execute(select(Enterprise.credit_code, Enterprise.id)
-                                    .where(Enterprise.credit_code.in_(codes))).all())
+    found = ids_by_credit_code(codes)
     unknown = [c for c in codes if c not in found]
     if unknown:
         raise Invalid(N_("Unknown enterprise."), {"enterprise_ids": [f"No enterprise with credit code {c}."

@@ -13,15 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from ..accounts.permissions import visible_enterprises_clause
 from ..enterprises.credit_code import normalise
+from ..enterprises.service import ids_by_credit_code, with_open_case
 from ..errors import Invalid
 from ..extensions import db
 from ..i18n import say
-from ..models import Campaign, Case, Enterprise, User
-from ..models.cases import OPEN_STATUSES, case_enterprise
+from ..models import Campaign, Enterprise, User
 from ..reference.rulesets import list_rule_sets
 
 SUGGESTED = 500  # enterprises offered in the first field's list; any other is typed by its code
@@ -39,18 +39,13 @@ class OpeningChoices:
 
 def choices(actor: User, lang: str) -> OpeningChoices:
     enterprises = db.session.execute(
-        select(Enterprise).where(visible_enterprises_clause(actor), ~_has_open_case())
+        select(Enterprise).where(visible_enterprises_clause(actor), ~with_open_case())
         .order_by(Enterprise.name).limit(SUGGESTED)).scalars()
     rule_sets = [(entry.rule_set.name, entry.rule_set.title_zh if lang == "zh" else entry.rule_set.title_en)
                  for entry in list_rule_sets()]
     campaigns = db.session.execute(
         select(Campaign.id, Campaign.name).where(Campaign.status != "closed").order_by(Campaign.id.desc()))
     return OpeningChoices(list(enterprises), rule_sets, [(row.id, row.name) for row in campaigns])
-
-
-def _has_open_case() -> Any:
-    return exists().where(case_enterprise.c.enterprise_id == Enterprise.id, case_enterprise.c.case_id == Case.id,
-                          Case.status.in_(OPEN_STATUSES))
 
 
 def read(form: Mapping[str, str]) -> dict[str, str]:
@@ -65,9 +60,7 @@ def arguments(values: Mapping[str, str], actor: User) -> dict[str, Any]:
     codes = [normalise(code) for code in [values["enterprise"], *CODES.split(values["more_enterprises"])] if code]
     if not values["enterprise"]:
         errors["enterprise"] = [say("Give the enterprise's unified social credit code.")]
-    found = {row.credit_code: row.id for row in db.session.execute(
-        select(Enterprise.credit_code, Enterprise.id)
-        .where(Enterprise.credit_code.in_(codes), visible_enterprises_clause(actor)))}
+    found = ids_by_credit_code(codes, actor)
     unknown = [code for code in codes if code not in found]
     if unknown:
         # One the actor may not see is as unknown as a missing one: a refusal never reveals a foreign enterprise.

@@ -7,10 +7,10 @@ may not be allowed to see.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from workflows import clock
 
@@ -127,7 +127,21 @@ def _code_taken(code: str) -> bool:
     return db.session.execute(select(exists().where(Enterprise.credit_code == code))).scalar_one()
 
 
+def with_open_case() -> ColumnElement[bool]:
+    """WHERE clause on Enterprise: it is covered by a case that is still open (active or in force)."""
+    return exists().where(case_enterprise.c.enterprise_id == Enterprise.id, case_enterprise.c.case_id == Case.id,
+                          Case.status.in_(OPEN_STATUSES))
+
+
 def _has_open_case(enterprise: Enterprise) -> bool:
-    return db.session.execute(select(exists().where(
-        case_enterprise.c.enterprise_id == enterprise.id, case_enterprise.c.case_id == Case.id,
-        Case.status.in_(OPEN_STATUSES)))).scalar_one()
+    return db.session.execute(select(exists().where(Enterprise.id == enterprise.id, with_open_case()))).scalar_one()
+
+
+def ids_by_credit_code(codes: Iterable[str], actor: User | None = None) -> dict[str, int]:
+    """The ids of the enterprises with these codes (normalised), among those `actor` may see when given; an
+    unknown code is simply absent, for the caller to name in its own field."""
+    wanted = [credit_code.normalise(c) for c in codes]
+    query = select(Enterprise.credit_code, Enterprise.id).where(Enterprise.credit_code.in_(wanted))
+    if actor is not None:
+        query = query.where(visible_enterprises_clause(actor))
+    return {row.credit_code: row.id for row in db.session.execute(query)}
